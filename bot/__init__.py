@@ -1,0 +1,1 @@
+"""Wegweiser: a multilingual chatbot that guides newcomers to the right advice centre."""

@@ -1,0 +1,1 @@
+"""Understanding a question and finding the advice centres that fit it."""

@@ -1,0 +1,167 @@
+"""Multilingual keyword lexicons (``lexicon/<lang>.yaml``) and matching them in a question.
+
+The format is described in ``lexicon/FORMAT.md``. All files are matched at once,
+because users mix languages ("ich brauche help mit Jobcenter").
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import yaml
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from bot.answering.normalize import fold, script, variants
+from bot.answering.normalize import words as split_words
+from bot.answering.places import Token
+
+CATEGORIES = ("topics", "institutions", "emergency", "smalltalk", "intents", "language_names")
+_MIN_STEM = 3
+_CACHE_LIMIT = 20_000
+_FUZZY_MIN = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One lexicon entry: the words to match and what they mean."""
+
+    words: tuple[str, ...]
+    prefix: bool
+    category: str
+    key: str
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A term found in a question, with how strongly it matched."""
+
+    term: Term
+    start: int
+    end: int
+    strength: float
+
+
+def _terms_of(language: str, data: dict[str, Any]) -> list[Term]:
+    terms: list[Term] = []
+    for category in CATEGORIES:
+        for key, entries in (data.get(category) or {}).items():
+            for entry in entries or ():
+                text = str(entry).strip()
+                prefix = text.endswith("*")
+                words = tuple(split_words(text.rstrip("*")))
+                if words and (not prefix or len(words[-1]) >= _MIN_STEM):
+                    terms.append(Term(words, prefix, category, str(key), language))
+    return terms
+
+
+def load_lexicon_files() -> dict[str, dict[str, Any]]:
+    """Read every shipped lexicon file, keyed by language code."""
+    folder = resources.files("bot.answering").joinpath("lexicon")
+    result: dict[str, dict[str, Any]] = {}
+    for item in sorted(folder.iterdir(), key=lambda entry: entry.name):
+        if item.name.endswith(".yaml"):
+            data = yaml.safe_load(item.read_text(encoding="utf-8")) or {}
+            result[item.name.removesuffix(".yaml")] = data
+    return result
+
+
+class Lexicon:
+    """All terms of all languages, indexed for fast matching."""
+
+    def __init__(self, files: dict[str, dict[str, Any]]) -> None:
+        self.common: dict[str, frozenset[str]] = {
+            language: frozenset(fold(str(word)) for word in data.get("common") or ())
+            for language, data in files.items()
+        }
+        self.languages = tuple(files)
+        self._first: dict[str, list[Term]] = defaultdict(list)
+        self._stems: dict[str, list[Term]] = defaultdict(list)
+        compounds: list[tuple[str, Term]] = []
+        fuzzy: dict[str, list[Term]] = defaultdict(list)
+        for language, data in files.items():
+            for term in _terms_of(language, data):
+                if term.prefix and len(term.words) == 1:
+                    self._stems[term.words[0]].append(term)
+                else:
+                    self._first[term.words[0]].append(term)
+                if len(term.words) == 1 and script(term.words[0]) != "arabic":
+                    if len(term.words[0]) >= _FUZZY_MIN:
+                        fuzzy[term.words[0]].append(term)
+                    if language == "de" and len(term.words[0]) >= 6:
+                        compounds.append((term.words[0], term))
+        self._compounds = compounds
+        self._fuzzy = dict(fuzzy)
+        self._fuzzy_words = list(fuzzy)
+        self._fuzzy_cache: dict[str, str | None] = {}
+        self.all_common: frozenset[str] = frozenset().union(*self.common.values())
+
+    def scan(self, tokens: list[Token]) -> list[Hit]:
+        """Every term found in ``tokens``."""
+        hits: list[Hit] = []
+        for index, token in enumerate(tokens):
+            found = self._at(tokens, index)
+            if (
+                not found
+                and len(token.folded) >= _FUZZY_MIN
+                and script(token.folded) != "arabic"
+                and token.folded not in self.all_common
+            ):
+                found = self._approximate(token.folded, index)
+            hits.extend(found)
+        return hits
+
+    def _at(self, tokens: list[Token], index: int) -> list[Hit]:
+        hits: list[Hit] = []
+        for word in variants(tokens[index].folded):
+            for term in self._first.get(word, ()):
+                end = self._match_rest(term, tokens, index)
+                if end is not None:
+                    hits.append(Hit(term, index, end, 1.0 + 0.3 * (len(term.words) - 1)))
+            for length in range(_MIN_STEM, len(word) + 1):
+                for term in self._stems.get(word[:length], ()):
+                    hits.append(Hit(term, index, index + 1, 0.9 if length >= 5 else 0.8))
+        return hits
+
+    @staticmethod
+    def _match_rest(term: Term, tokens: list[Token], index: int) -> int | None:
+        if index + len(term.words) > len(tokens):
+            return None
+        for offset, expected in enumerate(term.words[1:], start=1):
+            actual = variants(tokens[index + offset].folded)
+            last = offset == len(term.words) - 1
+            if last and term.prefix:
+                if not any(word.startswith(expected) for word in actual):
+                    return None
+            elif expected not in actual:
+                return None
+        return index + len(term.words)
+
+    def _approximate(self, word: str, index: int) -> list[Hit]:
+        hits = [
+            Hit(term, index, index + 1, 0.7)
+            for part, term in self._compounds
+            if part in word and not word.startswith(part)
+        ]
+        match = self._closest(word)
+        if match is not None:
+            hits.extend(Hit(term, index, index + 1, 0.7) for term in self._fuzzy[match])
+        return hits
+
+    def _closest(self, word: str) -> str | None:
+        """The lexicon word within one or two typos of ``word`` (same first letter)."""
+        if word in self._fuzzy_cache:
+            return self._fuzzy_cache[word]
+        limit = 1 if len(word) < 9 else 2
+        result = process.extractOne(
+            word, self._fuzzy_words, scorer=Levenshtein.distance, score_cutoff=limit
+        )
+        candidate = result[0] if result is not None and result[0][:1] == word[:1] else None
+        if len(self._fuzzy_cache) > _CACHE_LIMIT:
+            self._fuzzy_cache.clear()
+        self._fuzzy_cache[word] = candidate
+        return candidate

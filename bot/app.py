@@ -1,0 +1,100 @@
+"""The composition root: config → database → directory → i18n → answering → router.
+
+Everything long-lived is built here, in this order, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from importlib import resources
+
+from bot.answering.lexicon import Lexicon, load_lexicon_files
+from bot.answering.service import AnsweringService
+from bot.config import Config
+from bot.core.clock import Clock, SystemClock
+from bot.core.context import Context, Services
+from bot.core.messages import Incoming, Reply
+from bot.core.pending import PendingQuestions
+from bot.core.router import Router
+from bot.directory.loader import DEFAULT_TIMEZONE, parse_directory
+from bot.directory.model import Directory
+from bot.i18n import Catalogs, _
+from bot.i18n.locales import shipped
+from bot.storage.database import Database
+from bot.storage.directory_repository import DirectoryRepository
+from bot.storage.user_repository import UserRepository
+from handlers import build_router
+
+log = logging.getLogger(__name__)
+
+
+def demo_directory_text() -> str:
+    """The bundled demo directory (fictional data)."""
+    return (
+        resources.files("bot.directory").joinpath("data", "demo.yaml").read_text(encoding="utf-8")
+    )
+
+
+@dataclass(slots=True)
+class App:
+    """The running bot's services."""
+
+    config: Config
+    database: Database
+    directories: DirectoryRepository
+    services: Services
+    router: Router
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        """Handle one message from any transport and return the replies."""
+        services = self.services
+        user = await services.users.get_or_create(
+            incoming.transport, incoming.user_id, incoming.chat_id, services.clock.now()
+        )
+        locale = user.locale or shipped(incoming.language_hint) or services.default_locale
+        with services.catalogs.use(locale):
+            try:
+                return await self.router.route(Context(incoming, user, services))
+            except Exception:
+                log.exception("handler failed for user %s on %s", user.id, incoming.transport)
+                return [Reply.plain(_("Sorry, something went wrong. Please try again."))]
+
+
+async def prepare_directory(
+    directories: DirectoryRepository, config: Config, clock: Clock
+) -> Directory:
+    """The stored directory; on first start the demo directory is loaded into it."""
+    if await directories.is_empty() and config.bot.load_demo_directory:
+        log.info("directory is empty: loading the demo directory")
+        await directories.replace(parse_directory(demo_directory_text()), clock.now())
+    loaded = await directories.load()
+    return loaded or Directory(timezone=DEFAULT_TIMEZONE, regions=(), topic_definitions={})
+
+
+@asynccontextmanager
+async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[App]:
+    """Build every service for ``config``; close the database at the end."""
+    clock = clock or SystemClock()
+    database = Database(config.database.url)
+    try:
+        await database.upgrade()
+        directories = DirectoryRepository(database)
+        directory = await prepare_directory(directories, config, clock)
+        lexicon = Lexicon(load_lexicon_files())
+        catalogs = Catalogs()
+        router = build_router()
+        services = Services(
+            users=UserRepository(database),
+            answering=AnsweringService(directory, lexicon, catalogs, config.contact),
+            catalogs=catalogs,
+            clock=clock,
+            pending=PendingQuestions(),
+            default_locale=config.bot.default_locale,
+            commands=[(command.name, command.help) for command in router.commands],
+        )
+        yield App(config, database, directories, services, router)
+    finally:
+        await database.close()

@@ -1,0 +1,1 @@
+"""Transport-neutral core types: what comes in, what goes out, who routes it."""

@@ -1,0 +1,57 @@
+"""What a handler gets: the message, the user, and the services it may use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.answering.service import AnsweringService
+from bot.core.clock import Clock
+from bot.core.messages import Incoming
+from bot.core.pending import PendingQuestions
+from bot.i18n import Catalogs
+from bot.storage.user_repository import User, UserRepository
+
+
+@dataclass(slots=True)
+class Services:
+    """Long-lived services shared by all handlers, built by the composition root."""
+
+    users: UserRepository
+    answering: AnsweringService
+    catalogs: Catalogs
+    clock: Clock
+    pending: PendingQuestions
+    default_locale: str
+    commands: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Context:
+    """One message being handled."""
+
+    incoming: Incoming
+    user: User
+    services: Services
+
+    @property
+    def now(self) -> datetime:
+        """The current time."""
+        return self.services.clock.now()
+
+    @property
+    def text(self) -> str:
+        """The message text, stripped ("" for button presses)."""
+        return (self.incoming.text or "").strip()
+
+    @property
+    def choice_value(self) -> str:
+        """The part of the button data after the first colon."""
+        data = self.incoming.choice or ""
+        return data.split(":", 1)[1] if ":" in data else ""
+
+    async def update_user(self, **changes: object) -> User:
+        """Change and store the user's preferences or step."""
+        self.user = self.user.with_changes(**changes)
+        await self.services.users.save(self.user)
+        return self.user

@@ -1,0 +1,86 @@
+"""Explicit routing of messages to handlers: commands, button choices, conversation steps."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.core.messages import Reply
+from bot.i18n import _
+
+if TYPE_CHECKING:
+    from bot.core.context import Context
+
+Handler = Callable[["Context"], Awaitable[list[Reply]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A slash command with its handler and one-line help (an untranslated msgid)."""
+
+    name: str
+    handler: Handler
+    help: str
+
+
+class Router:
+    """Picks the handler for a message. Everything is registered explicitly."""
+
+    def __init__(self) -> None:
+        self._commands: dict[str, Command] = {}
+        self._choices: dict[str, Handler] = {}
+        self._steps: dict[str, Handler] = {}
+        self._text: Handler | None = None
+
+    def command(self, name: str, handler: Handler, help_text: str) -> None:
+        """Register ``/name``."""
+        if name in self._commands:
+            raise ValueError(f"command /{name} registered twice")
+        self._commands[name] = Command(name, handler, help_text)
+
+    def choice(self, prefix: str, handler: Handler) -> None:
+        """Register the handler of button data ``prefix:…``."""
+        if prefix in self._choices:
+            raise ValueError(f"choice prefix {prefix!r} registered twice")
+        self._choices[prefix] = handler
+
+    def step(self, name: str, handler: Handler) -> None:
+        """Register the handler of free text while a user is at conversation step ``name``."""
+        self._steps[name] = handler
+
+    def text(self, handler: Handler) -> None:
+        """Register the handler of any other free text."""
+        self._text = handler
+
+    @property
+    def commands(self) -> tuple[Command, ...]:
+        """Registered commands in registration order."""
+        return tuple(self._commands.values())
+
+    async def route(self, context: Context) -> list[Reply]:
+        """Dispatch one message."""
+        incoming = context.incoming
+        if incoming.choice is not None:
+            prefix = incoming.choice.split(":", 1)[0]
+            handler = self._choices.get(prefix)
+            if handler is None:
+                return [
+                    Reply.plain(_("This button is no longer valid. Send /start to begin again."))
+                ]
+            return await handler(context)
+        text = (incoming.text or "").strip()
+        if text.startswith("/"):
+            name = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
+            command = self._commands.get(name)
+            if command is None:
+                return [
+                    Reply.plain(_("I do not know this command. Send /help to see what I can do."))
+                ]
+            return await command.handler(context)
+        step_handler = self._steps.get(context.user.step or "")
+        if step_handler is not None:
+            return await step_handler(context)
+        if self._text is None:
+            return []
+        return await self._text(context)

@@ -1,0 +1,1 @@
+"""The advice-centre directory: its model, file format, and opening hours."""

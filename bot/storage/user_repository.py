@@ -1,0 +1,95 @@
+"""Users keyed by (transport, external id), with their preferences."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import select
+
+from bot.storage.database import Database
+from bot.storage.models import UserRow
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """What the bot knows about a person on one transport."""
+
+    id: int
+    transport: str
+    external_id: str
+    chat_id: str | None
+    locale: str | None
+    region: str | None
+    town: str | None
+    region_asked: bool
+    onboarded: bool
+    step: str | None
+
+    def with_changes(self, **changes: object) -> User:
+        """A copy with some fields changed."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _user(row: UserRow) -> User:
+    return User(
+        id=row.id,
+        transport=row.transport,
+        external_id=row.external_id,
+        chat_id=row.chat_id,
+        locale=row.locale,
+        region=row.region_key,
+        town=row.town,
+        region_asked=row.region_asked,
+        onboarded=row.onboarded,
+        step=row.step,
+    )
+
+
+class UserRepository:
+    """Finds, creates and updates users."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def get_or_create(
+        self, transport: str, external_id: str, chat_id: str, now: datetime
+    ) -> User:
+        """The user for this identity, created on first contact; marks them seen."""
+        async with self._database.session() as session, session.begin():
+            row = await session.scalar(
+                select(UserRow).where(
+                    UserRow.transport == transport, UserRow.external_id == external_id
+                )
+            )
+            if row is None:
+                row = UserRow(
+                    transport=transport,
+                    external_id=external_id,
+                    chat_id=chat_id,
+                    region_asked=False,
+                    onboarded=False,
+                    active=True,
+                    created_at=now,
+                    last_seen_at=now,
+                )
+                session.add(row)
+            else:
+                row.last_seen_at = now
+                row.chat_id = chat_id
+                row.active = True
+            await session.flush()
+            return _user(row)
+
+    async def save(self, user: User) -> None:
+        """Store the user's preferences and conversation step."""
+        async with self._database.session() as session, session.begin():
+            row = await session.get(UserRow, user.id)
+            if row is None:
+                return
+            row.locale = user.locale
+            row.region_key = user.region
+            row.town = user.town
+            row.region_asked = user.region_asked
+            row.onboarded = user.onboarded
+            row.step = user.step

@@ -1,0 +1,87 @@
+"""Console transport: one message a line on standard input, replies on standard output.
+
+Choices are shown as numbered lines; typing the number (or the option's text)
+picks it. Works the same interactively and piped, and ends at end of input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TextIO
+
+from bot.core.messages import Choice, Incoming, Reply
+from bot.core.transport import MessageHandler
+
+
+def render(reply: Reply) -> str:
+    """A reply as the console shows it: the text, then numbered choices."""
+    lines = [reply.text]
+    lines.extend(f"  {number}) {choice.label}" for number, choice in enumerate(reply.choices, 1))
+    return "\n".join(lines)
+
+
+class ConsoleTransport:
+    """Talks to one local user through text streams."""
+
+    name = "console"
+
+    def __init__(
+        self,
+        user: str = "console",
+        language_hint: str | None = None,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+    ) -> None:
+        self._user = user
+        self._language_hint = language_hint
+        self._stdin = stdin or sys.stdin
+        self._stdout = stdout or sys.stdout
+        self._choices: tuple[Choice, ...] = ()
+        self._interactive = self._stdin.isatty()
+
+    def _incoming(self, line: str) -> Incoming:
+        typed = line.strip()
+        choice = None
+        if typed.isdigit() and 1 <= int(typed) <= len(self._choices):
+            choice = self._choices[int(typed) - 1]
+        else:
+            choice = next(
+                (c for c in self._choices if c.label.casefold() == typed.casefold()), None
+            )
+        return Incoming(
+            transport=self.name,
+            chat_id=self._user,
+            user_id=self._user,
+            text=None if choice else typed,
+            choice=choice.data if choice else None,
+            language_hint=self._language_hint,
+        )
+
+    async def _read_line(self) -> str:
+        if self._interactive:
+            self._stdout.write("> ")
+            self._stdout.flush()
+        return await asyncio.to_thread(self._stdin.readline)
+
+    async def run(self, on_message: MessageHandler) -> None:
+        """Start with ``/start``, then handle one line at a time until end of input."""
+        await self._deliver(await on_message(self._incoming("/start")))
+        while True:
+            line = await self._read_line()
+            if not line:
+                return
+            if not line.strip():
+                continue
+            await self._deliver(await on_message(self._incoming(line)))
+
+    async def _deliver(self, replies: list[Reply]) -> None:
+        for reply in replies:
+            await self.send(self._user, reply)
+
+    async def send(self, chat_id: str, reply: Reply) -> str | None:
+        """Print one reply; remember its choices for the next line."""
+        self._choices = reply.choices
+        self._stdout.write(render(reply) + "\n\n")
+        self._stdout.flush()
+        return None

@@ -1,0 +1,25 @@
+"""What the bot does for each kind of message; composed into one router here."""
+
+from bot.core.router import Router
+from bot.i18n import N_
+from handlers import ask, help, onboarding, settings
+
+
+def build_router() -> Router:
+    """Register every command, choice and step handler, in one place."""
+    router = Router()
+    router.command("start", onboarding.start, N_("start again and choose your language"))
+    router.command("language", settings.change_language, N_("change your language"))
+    router.command("region", settings.change_region, N_("change your region and town"))
+    router.command("privacy", help.privacy, N_("what the bot stores about you"))
+    router.command("help", help.show_help, N_("what the bot can do"))
+    router.choice("lang", onboarding.chose_language)
+    router.choice("region", onboarding.chose_region)
+    router.choice("town", onboarding.chose_town)
+    router.choice("askregion", ask.chose_region_for_question)
+    router.step(onboarding.STEP_LANGUAGE, onboarding.typed_during_language)
+    router.step(onboarding.STEP_REGION, onboarding.typed_during_region)
+    router.step(onboarding.STEP_TOWN, onboarding.typed_during_region)
+    router.step(ask.STEP_ASK_REGION, ask.typed_during_region_question)
+    router.text(ask.question)
+    return router

@@ -1,0 +1,39 @@
+"""Help and the privacy notice."""
+
+from __future__ import annotations
+
+from bot.core.context import Context
+from bot.core.messages import Reply
+from bot.i18n import _
+from bot.i18n.locales import is_rtl
+
+
+async def show_help(context: Context) -> list[Reply]:
+    """``/help``: what the bot does and its commands."""
+    lines = [
+        _("I help you find the right advice centre near you — in your language."),
+        _("Write your question in your own words, for example:"),
+        "• " + _("I need help with my residence permit in Kempen."),
+        "• " + _("Where can I learn German?"),
+        "• " + _("I am 19 and looking for an apprenticeship."),
+        "",
+        _("Commands:"),
+    ]
+    lines.extend(f"/{name} — {_(help_text)}" for name, help_text in context.services.commands)
+    return [Reply.plain("\n".join(lines), rtl=is_rtl(context.user.locale or ""))]
+
+
+async def privacy(context: Context) -> list[Reply]:
+    """``/privacy``: what is stored and why."""
+    user = context.user
+    directory = context.services.answering.directory
+    region = directory.region(user.region or "")
+    not_set = _("not set")
+    lines = [
+        "🔒 " + _("What I store about you:"),
+        "• " + _("Language: {value}").format(value=user.locale or not_set),
+        "• " + _("Region: {value}").format(value=region.name if region else not_set),
+        "• " + _("Town: {value}").format(value=user.town or not_set),
+        _("I never store the text of your questions. Your settings are used only to answer you."),
+    ]
+    return [Reply.plain("\n".join(lines), rtl=is_rtl(user.locale or ""))]

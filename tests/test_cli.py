@@ -1,0 +1,134 @@
+"""The wegweiser command as staff and scripts use it: real processes, a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.app import demo_directory_text
+
+
+def wegweiser(
+    home: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "XDG_DATA_HOME": str(home), **(env or {})}
+    environment.pop("WEGWEISER_CONFIG", None)
+    environment.pop("WEGWEISER_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+def test_ask_json_answers_the_arabic_jobcenter_question(home: Path) -> None:
+    result = wegweiser(home, "ask", "--json", "وين الجوب سنتر في راينه؟")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1
+    answer = json.loads(lines[0])
+    assert answer["lang"] == "ar"
+    assert answer["centres"][0] == "jobcenter-kreis-steinfurt-rheine"
+    assert len(answer["centres"]) <= 3
+    assert "Jobcenter" in answer["text"]
+
+
+def test_ask_reads_one_question_a_line(home: Path) -> None:
+    questions = (
+        "Wo kann ich Deutsch lernen in Kempen?\n\nhello\n"
+        "Мені потрібна допомога з боргами в Зігбурзі\n"
+    )
+    result = wegweiser(home, "ask", "--json", "-", stdin=questions)
+    assert result.returncode == 0, result.stderr
+    answers = [json.loads(line) for line in result.stdout.strip().splitlines()]
+    assert [answer["lang"] for answer in answers] == ["de", "en", "uk"]
+    assert answers[1]["centres"] == []
+    assert answers[2]["centres"][0] == "schuldnerberatung-diakonie-bornheim"
+
+
+def test_ask_with_language_and_region(home: Path) -> None:
+    result = wegweiser(home, "ask", "--json", "--lang", "fr", "--region", "viersen", "Schulden")
+    answer = json.loads(result.stdout)
+    assert answer["lang"] == "fr"
+    assert answer["centres"][0] == "schuldnerberatung-diakonie-willich"
+    assert "Langues" in answer["text"]
+    bad = wegweiser(home, "ask", "--region", "nowhere", "Schulden")
+    assert bad.returncode == 2
+    assert "unknown region 'nowhere'" in bad.stderr
+
+
+def test_directory_check_reports_every_problem(tmp_path: Path, home: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        demo_directory_text().replace("kreis: viersen", "kreis: vierzen", 1)
+        + "  - id: extra\n    nme: typo\n",
+        encoding="utf-8",
+    )
+    result = wegweiser(home, "directory", "check", str(broken))
+    assert result.returncode == 1
+    assert "kreis 'vierzen' is not a key of regions" in result.stdout
+    assert "unknown key 'nme'" in result.stdout
+    assert all(line.startswith(f"{broken}:") for line in result.stdout.splitlines())
+
+
+def test_import_is_all_or_nothing_and_export_round_trips(tmp_path: Path, home: Path) -> None:
+    small = tmp_path / "small.yaml"
+    small.write_text(
+        "version: 1\nregions:\n  borken:\n    name: Kreis Borken\n    towns: [Bocholt, Ahaus]\n"
+        "centres:\n  - id: jc-borken\n    name: Jobcenter Kreis Borken\n    kreis: borken\n"
+        "    town: Ahaus\n    topics: [work]\n    description_de: Arbeit und Bürgergeld.\n",
+        encoding="utf-8",
+    )
+    assert wegweiser(home, "directory", "import", str(small)).returncode == 0
+    exported = wegweiser(home, "directory", "export")
+    assert "jc-borken" in exported.stdout and "mbe-caritas-viersen" not in exported.stdout
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        demo_directory_text().replace("topics: [", "topics: [nonsense, ", 1), "utf-8"
+    )
+    result = wegweiser(home, "directory", "import", str(broken))
+    assert result.returncode == 1
+    assert "unknown topic 'nonsense'" in result.stderr
+    assert wegweiser(home, "directory", "export").stdout == exported.stdout
+
+    answer = json.loads(wegweiser(home, "ask", "--json", "Jobcenter in Bocholt").stdout)
+    assert answer["centres"] == ["jc-borken"]
+
+
+def test_chat_piped_onboards_and_answers(home: Path) -> None:
+    script = "1\n2\n7\nIch brauche Hilfe bei Schulden, sagt Quokka\n"
+    result = wegweiser(home, "chat", stdin=script)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "1) Deutsch" in out and "العربية" in out
+    assert "Steinfurt" in out
+    assert "Schuldnerberatung" in out
+    database = home / "wegweiser" / "wegweiser.db"
+    with sqlite3.connect(database) as connection:
+        row = connection.execute("SELECT locale, region_key, town FROM users").fetchone()
+    assert row == ("de", "steinfurt", "Ibbenbüren")
+    assert b"Quokka" not in database.read_bytes()
+
+
+def test_bad_config_exits_2_with_one_line_per_problem(tmp_path: Path, home: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text('[bot]\ndefault_locale = "xx"\nextra = 1\n', encoding="utf-8")
+    result = wegweiser(home, "--config", str(config), "ask", "hallo")
+    assert result.returncode == 2
+    assert result.stderr.count("wegweiser: config:") == 2
