@@ -96,7 +96,7 @@ async def chose_region(context: Context) -> list[Reply]:
     directory = context.services.answering.directory
     region = directory.region(context.choice_value)
     if region is None:
-        await context.update_user(step=None, onboarded=True, region_asked=True)
+        await context.update_user(step=None, onboarded=True)
         return _finish(context)
     await context.update_user(region=region.key, town=None, step=STEP_TOWN, region_asked=True)
     choices = [Choice(town, f"town:{index}") for index, town in enumerate(region.towns)]

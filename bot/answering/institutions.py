@@ -21,7 +21,7 @@ INSTITUTIONS: dict[str, Institution] = {
         ("residence",),
     ),
     "agentur_fuer_arbeit": Institution(("agentur fur arbeit", "arbeitsagentur"), ("work",)),
-    "bamf": Institution(("bamf", "bundesamt fur migration"), ("asylum", "integration_course")),
+    "bamf": Institution(("bamf", "bundesamt fur migration"), ("asylum",)),
     "vhs": Institution(("volkshochschule", "vhs"), ("language_course", "integration_course")),
     "gesundheitsamt": Institution(("gesundheitsamt",), ("health",)),
     "jugendamt": Institution(("jugendamt",), ("family", "youth")),

@@ -23,6 +23,8 @@ CATEGORIES = ("topics", "institutions", "emergency", "smalltalk", "intents", "la
 _MIN_STEM = 3
 _CACHE_LIMIT = 20_000
 _FUZZY_MIN = 6
+_MAX_SUFFIX = 3
+_MIN_INFLECTED = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,10 +107,12 @@ class Lexicon:
         hits: list[Hit] = []
         for index, token in enumerate(tokens):
             found = self._at(tokens, index)
+            if not found and script(token.folded) != "arabic":
+                found = self._inflected(token.folded, index)
             if (
                 not found
                 and len(token.folded) >= _FUZZY_MIN
-                and script(token.folded) != "arabic"
+                and script(token.folded) == "latin"
                 and token.folded not in self.all_common
             ):
                 found = self._approximate(token.folded, index)
@@ -121,7 +125,7 @@ class Lexicon:
             for term in self._first.get(word, ()):
                 end = self._match_rest(term, tokens, index)
                 if end is not None:
-                    hits.append(Hit(term, index, end, 1.0 + 0.3 * (len(term.words) - 1)))
+                    hits.append(Hit(term, index, end, 1.0 + 0.15 * (len(term.words) - 1)))
             for length in range(_MIN_STEM, len(word) + 1):
                 for term in self._stems.get(word[:length], ()):
                     hits.append(Hit(term, index, index + 1, 0.9 if length >= 5 else 0.8))
@@ -140,6 +144,17 @@ class Lexicon:
             elif expected not in actual:
                 return None
         return index + len(term.words)
+
+    def _inflected(self, word: str, index: int) -> list[Hit]:
+        """Whole-word terms followed by a short suffix (Kurdish -ya, Turkish -ler, …)."""
+        for cut in range(1, _MAX_SUFFIX + 1):
+            stem = word[:-cut]
+            if len(stem) < _MIN_INFLECTED:
+                break
+            terms = [term for term in self._first.get(stem, ()) if len(term.words) == 1]
+            if terms:
+                return [Hit(term, index, index + 1, 0.8) for term in terms]
+        return []
 
     def _approximate(self, word: str, index: int) -> list[Hit]:
         hits = [

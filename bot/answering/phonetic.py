@@ -101,7 +101,8 @@ def skeletons(word: str) -> frozenset[str]:
     if re.search(r"[\u0600-\u06ff]", word):
         return frozenset(_arabic_skeletons(word))
     if re.search(r"[\u0400-\u04ff]", word):
-        return frozenset({_cyrillic_skeleton(word)})
+        # Ukrainian г is German h (Борнгайм), Russian г is g (Гревен): try both.
+        return frozenset({_cyrillic_skeleton(word), _cyrillic_skeleton(word.replace("г", "й"))})
     return frozenset({latin_skeleton(word)})
 
 

@@ -47,6 +47,25 @@ def _name_words(name: str) -> tuple[str, ...]:
     return tuple(word for word in fold(name).replace("-", " ").replace(".", " ").split() if word)
 
 
+# Ukrainian and Russian change a town's last consonant in the locative: Зігбург → у Зігбурзі.
+_LOCATIVE_MUTATIONS = (("зі", "г"), ("ці", "к"), ("сі", "х"), ("жі", "г"))
+
+
+def _spellings(word: str, kind: str) -> tuple[str, ...]:
+    """The word as typed plus forms without clitics or case changes."""
+    if kind == "arabic":
+        return variants(word)
+    if kind == "cyrillic":
+        found = [word]
+        found.extend(
+            word[: -len(ending)] + base
+            for ending, base in _LOCATIVE_MUTATIONS
+            if word.endswith(ending)
+        )
+        return tuple(found)
+    return (word,)
+
+
 class PlaceIndex:
     """All towns and regions of a directory, ready to be recognised in questions."""
 
@@ -123,7 +142,7 @@ class PlaceIndex:
         if kind == "latin" and (len(joined) < 5 or joined.isdigit()):
             return None
         best: tuple[_Entry, float] | None = None
-        for candidate in variants(joined) if kind == "arabic" else (joined,):
+        for candidate in _spellings(joined, kind):
             for entry in self._by_size.get(len(gram), ()):
                 score = self._similarity(candidate, kind, entry)
                 if score and (best is None or score > best[1]):

@@ -13,6 +13,7 @@ from bot.directory.hours import open_during
 from bot.directory.model import Centre, Directory
 
 MAX_RESULTS = 3
+AUDIENCE_TOPICS = frozenset({"family", "women", "youth"})
 _MIN_WORD = 4
 
 
@@ -93,6 +94,9 @@ class Ranker:
     ) -> list[Ranked]:
         """The best centres for ``query`` in ``region`` (all regions when None), best first."""
         topics = dict(query.topics)
+        if set(topics) - AUDIENCE_TOPICS:
+            # "my daughter needs a school": who asks is context, what they need decides.
+            topics = {t: w * 0.5 if t in AUDIENCE_TOPICS else w for t, w in topics.items()}
         for key in query.institutions:
             for topic in INSTITUTIONS[key].topics if key in INSTITUTIONS else ():
                 topics.setdefault(topic, 0.6)

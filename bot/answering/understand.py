@@ -81,10 +81,13 @@ class Understanding:
         places = self._places.find(tokens)
         place_positions = {i for match in places for i in range(match.start, match.end)}
         hits = [hit for hit in hits if hit.start not in place_positions]
-        by_category: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        strongest: dict[tuple[str, str, int], float] = {}
         for hit in hits:
-            bucket = by_category[hit.term.category]
-            bucket[hit.term.key] = max(bucket[hit.term.key], 0.0) + hit.strength
+            slot = (hit.term.category, hit.term.key, hit.start)
+            strongest[slot] = max(strongest.get(slot, 0.0), hit.strength)
+        by_category: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for (category, key, _start), strength in strongest.items():
+            by_category[category][key] += strength
         intents = by_category["intents"]
         topics = dict(by_category["topics"])
         wanted = frozenset(by_category["language_names"])
@@ -102,10 +105,20 @@ class Understanding:
             when=self._when(tokens, intents),
             contact="contact" in intents,
             human="human" in intents,
-            emergencies=frozenset(by_category["emergency"]),
+            emergencies=self._emergencies(by_category["emergency"], topics, intents),
             smalltalk=frozenset(by_category["smalltalk"]),
             words=tuple(t.folded for i, t in enumerate(tokens) if i not in place_positions),
         )
+
+    @staticmethod
+    def _emergencies(
+        found: dict[str, float], topics: dict[str, float], intents: dict[str, float]
+    ) -> frozenset[str]:
+        """Acute danger: emergency phrases, or violence words together with "right now"."""
+        kinds = set(found)
+        if "violence_protection" in topics and "now" in intents:
+            kinds.add("violence")
+        return frozenset(kinds)
 
     @staticmethod
     def _age(tokens: list[Token], hits: list[Hit]) -> int | None:
