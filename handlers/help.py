@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.core.context import Context
 from bot.core.messages import Reply
 from bot.i18n import _
-from bot.i18n.locales import is_rtl
+from bot.i18n.locales import is_rtl, native_name
 
 
 async def show_help(context: Context) -> list[Reply]:
@@ -31,7 +31,10 @@ async def privacy(context: Context) -> list[Reply]:
     not_set = _("not set")
     lines = [
         "🔒 " + _("What I store about you:"),
-        "• " + _("Language: {value}").format(value=user.locale or not_set),
+        "• "
+        + _("Language: {value}").format(
+            value=native_name(user.locale) if user.locale else not_set
+        ),
         "• " + _("Region: {value}").format(value=region.name if region else not_set),
         "• " + _("Town: {value}").format(value=user.town or not_set),
         _("I never store the text of your questions. Your settings are used only to answer you."),

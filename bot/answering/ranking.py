@@ -60,6 +60,11 @@ def _profile(centre: Centre, position: int) -> _Profile:
     )
 
 
+def _implied_topics(institution: str) -> tuple[str, ...]:
+    known = INSTITUTIONS.get(institution)
+    return known.topics if known else ()
+
+
 def time_window(when: TimeAsk, moment: datetime, timezone: str) -> tuple[datetime, datetime]:
     """The stretch of time a question asks about, in the directory's timezone."""
     local = moment.astimezone(ZoneInfo(timezone))
@@ -98,11 +103,17 @@ class Ranker:
             # "my daughter needs a school": who asks is context, what they need decides.
             topics = {t: w * 0.5 if t in AUDIENCE_TOPICS else w for t, w in topics.items()}
         for key in query.institutions:
-            for topic in INSTITUTIONS[key].topics if key in INSTITUTIONS else ():
+            for topic in _implied_topics(key):
                 topics.setdefault(topic, 0.6)
         total = sum(topics.values())
         window = time_window(query.when, moment, self._directory.timezone) if query.when else None
         free_words = {w for w in query.words if len(w) >= _MIN_WORD and w not in self._ignored}
+        implied = {t for key in query.institutions for t in _implied_topics(key)}
+        named_somewhere = not (set(query.topics) - implied) and any(
+            query.institutions & profile.institutions
+            for profile in self._profiles
+            if region is None or profile.centre.region == region
+        )
         ranked: list[tuple[float, int, Ranked]] = []
         for profile in self._profiles:
             centre = profile.centre
@@ -112,6 +123,8 @@ class Ranker:
                 continue
             matched = [topic for topic in centre.topics if topic in topics]
             named = bool(query.institutions & profile.institutions)
+            if named_somewhere and not named:
+                continue  # "where is the Jobcenter?" is answered with the Jobcenter
             if not matched and not named:
                 continue
             score = 2.0 * sum(topics[topic] for topic in matched) / total if total else 0.0
