@@ -55,6 +55,10 @@ class App:
             incoming.transport, incoming.user_id, incoming.chat_id, services.clock.now()
         )
         locale = user.locale or shipped(incoming.language_hint) or services.default_locale
+        kind = "choice" if incoming.choice is not None else "text"
+        log.info("message user=%s transport=%s kind=%s", user.id, incoming.transport, kind)
+        if self.config.logging.log_message_text:
+            log.info("message user=%s text=%r", user.id, incoming.text or incoming.choice)
         with services.catalogs.use(locale):
             try:
                 return await self.router.route(Context(incoming, user, services))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+
+import pytest
 
 from sqlalchemy import inspect
 
@@ -33,3 +36,10 @@ async def test_questions_are_never_stored(app: App, tmp_path: Path) -> None:
     await app.database.close()
     raw = (tmp_path / "wegweiser.db").read_bytes()
     assert b"Xylophonklang" not in raw
+
+
+async def test_logs_carry_ids_not_text(app: App, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    await app.handle(Incoming("console", "u2", "u2", text="Meine Abschiebung Quastenflosser"))
+    assert "Quastenflosser" not in caplog.text
+    assert "message user=" in caplog.text
