@@ -116,3 +116,18 @@ def test_unseen_directory_and_region(lexicon: object, catalogs: Catalogs) -> Non
     assert service.answer("وين الجوب سنتر في غروناو", now=WEDNESDAY_MORNING).centre_ids == ["jc"]
     nothing = service.answer("I need a lawyer for my asylum case", now=WEDNESDAY_MORNING)
     assert nothing.centre_ids == [] and "KI Borken" in nothing.reply.text
+
+
+def test_directory_topic_definitions_teach_local_words(
+    lexicon: object, catalogs: Catalogs
+) -> None:
+    directory = parse_directory(
+        "version: 1\nregions:\n  kleve:\n    name: Kreis Kleve\n    towns: [Kleve, Goch]\n"
+        'topics:\n  housing: "Wohnraumvermittlung, Quartiersmanagement"\n'
+        "centres:\n"
+        "  - id: wohnen\n    name: Fachstelle Wohnen\n    kreis: kleve\n    town: Goch\n"
+        "    topics: [housing]\n    description_de: Hilfe rund ums Wohnen.\n"
+    )
+    service = AnsweringService(directory, lexicon, catalogs, ContactConfig())  # type: ignore[arg-type]
+    answer = service.answer("Quartiersmanagement in Kleve?", now=WEDNESDAY_MORNING)
+    assert answer.centre_ids == ["wohnen"]

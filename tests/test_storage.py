@@ -6,7 +6,6 @@ import logging
 from pathlib import Path
 
 import pytest
-
 from sqlalchemy import inspect
 
 from bot.app import App

@@ -6,6 +6,7 @@ because users mix languages ("ich brauche help mit Jobcenter").
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from importlib import resources
@@ -23,6 +24,13 @@ CATEGORIES = ("topics", "institutions", "emergency", "smalltalk", "intents", "la
 _MIN_STEM = 3
 _CACHE_LIMIT = 20_000
 _FUZZY_MIN = 6
+_DEFINITION_MIN = 6
+_COMPOUND_MIN = 6
+_DEFINITION_WEIGHT = 0.6
+_GENERIC_GERMAN = frozenset(
+    {"beratung", "angebote", "angebot", "hilfen", "unterstutzung", "fragen", "menschen",
+     "behorden", "behorde", "themen", "bereich", "leistungen", "zugang", "speziell", "personen"}
+)  # fmt: skip
 _MAX_SUFFIX = 3
 _MIN_INFLECTED = 5
 
@@ -36,6 +44,7 @@ class Term:
     category: str
     key: str
     language: str
+    weight: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +84,8 @@ def load_lexicon_files() -> dict[str, dict[str, Any]]:
 class Lexicon:
     """All terms of all languages, indexed for fast matching."""
 
-    def __init__(self, files: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, files: dict[str, dict[str, Any]], extra: tuple[Term, ...] = ()) -> None:
+        self._files = files
         self.common: dict[str, frozenset[str]] = {
             language: frozenset(fold(str(word)) for word in data.get("common") or ())
             for language, data in files.items()
@@ -85,22 +95,42 @@ class Lexicon:
         self._stems: dict[str, list[Term]] = defaultdict(list)
         compounds: list[tuple[str, Term]] = []
         fuzzy: dict[str, list[Term]] = defaultdict(list)
-        for language, data in files.items():
-            for term in _terms_of(language, data):
-                if term.prefix and len(term.words) == 1:
-                    self._stems[term.words[0]].append(term)
-                else:
-                    self._first[term.words[0]].append(term)
-                if len(term.words) == 1 and script(term.words[0]) != "arabic":
-                    if len(term.words[0]) >= _FUZZY_MIN:
-                        fuzzy[term.words[0]].append(term)
-                    if language == "de" and len(term.words[0]) >= 6:
-                        compounds.append((term.words[0], term))
+        terms = [term for language, data in files.items() for term in _terms_of(language, data)]
+        for term in [*terms, *extra]:
+            first = term.words[0]
+            if term.prefix and len(term.words) == 1:
+                self._stems[first].append(term)
+            else:
+                self._first[first].append(term)
+            if len(term.words) == 1 and script(first) != "arabic":
+                if len(first) >= _FUZZY_MIN:
+                    fuzzy[first].append(term)
+                if term.language == "de" and len(first) >= _COMPOUND_MIN:
+                    compounds.append((first, term))
         self._compounds = compounds
         self._fuzzy = dict(fuzzy)
         self._fuzzy_words = list(fuzzy)
         self._fuzzy_cache: dict[str, str | None] = {}
         self.all_common: frozenset[str] = frozenset().union(*self.common.values())
+        self._known = frozenset(self._first) | frozenset(self._stems)
+
+    def with_topic_definitions(self, definitions: dict[str, str]) -> Lexicon:
+        """This lexicon plus the new words of a directory's German topic definitions.
+
+        Only single words that no lexicon knows yet are added, with a lower weight,
+        so that a directory can teach local terms without overruling the lexicons.
+        """
+        extra = []
+        for topic, definition in definitions.items():
+            for item in re.split(r"[,;:()/]|\bund\b|\boder\b|\bsowie\b", definition):
+                parts = split_words(item)
+                if len(parts) != 1 or len(parts[0]) < _DEFINITION_MIN:
+                    continue
+                word = parts[0]
+                if word in self._known or word in self.all_common or word in _GENERIC_GERMAN:
+                    continue
+                extra.append(Term((word,), False, "topics", topic, "de", _DEFINITION_WEIGHT))
+        return Lexicon(self._files, tuple(extra))
 
     def scan(self, tokens: list[Token]) -> list[Hit]:
         """Every term found in ``tokens``."""
@@ -125,10 +155,12 @@ class Lexicon:
             for term in self._first.get(word, ()):
                 end = self._match_rest(term, tokens, index)
                 if end is not None:
-                    hits.append(Hit(term, index, end, 1.0 + 0.15 * (len(term.words) - 1)))
+                    strength = 1.0 + 0.15 * (len(term.words) - 1)
+                    hits.append(Hit(term, index, end, strength * term.weight))
             for length in range(_MIN_STEM, len(word) + 1):
                 for term in self._stems.get(word[:length], ()):
-                    hits.append(Hit(term, index, index + 1, 0.9 if length >= 5 else 0.8))
+                    strength = 0.9 if length >= 5 else 0.8
+                    hits.append(Hit(term, index, index + 1, strength * term.weight))
         return hits
 
     @staticmethod
@@ -153,18 +185,20 @@ class Lexicon:
                 break
             terms = [term for term in self._first.get(stem, ()) if len(term.words) == 1]
             if terms:
-                return [Hit(term, index, index + 1, 0.8) for term in terms]
+                return [Hit(term, index, index + 1, 0.8 * term.weight) for term in terms]
         return []
 
     def _approximate(self, word: str, index: int) -> list[Hit]:
         hits = [
-            Hit(term, index, index + 1, 0.7)
+            Hit(term, index, index + 1, 0.7 * term.weight)
             for part, term in self._compounds
             if part in word and not word.startswith(part)
         ]
         match = self._closest(word)
         if match is not None:
-            hits.extend(Hit(term, index, index + 1, 0.7) for term in self._fuzzy[match])
+            hits.extend(
+                Hit(term, index, index + 1, 0.7 * term.weight) for term in self._fuzzy[match]
+            )
         return hits
 
     def _closest(self, word: str) -> str | None:

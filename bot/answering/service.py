@@ -71,11 +71,11 @@ class AnsweringService:
         contact: ContactConfig,
     ) -> None:
         self.directory = directory
-        self._lexicon = lexicon
+        self._lexicon = lexicon.with_topic_definitions(directory.topic_definitions)
         self._catalogs = catalogs
         self._contact = contact
         self._places = PlaceIndex(directory, lexicon.all_common)
-        self._understanding = Understanding(lexicon, self._places)
+        self._understanding = Understanding(self._lexicon, self._places)
         self._ranker = Ranker(directory, lexicon.all_common)
 
     def detect_locale(self, text: str) -> str | None:
