@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot.app import App, open_app
 from bot.config import Config, ConfigError, load_config
+from bot.core.transport import Transport
 from bot.directory.export import export_directory
 from bot.directory.loader import DirectoryError, parse_directory
 from bot.i18n.locales import SHIPPED_LOCALES, shipped
@@ -57,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _chat(app: App, user: str | None, language: str | None) -> int:
-    transport = ConsoleTransport(
+    transport: Transport = ConsoleTransport(
         user=user or app.config.console.user,
         language_hint=shipped(language) or shipped(os.environ.get("LANG")),
     )

@@ -33,7 +33,3 @@ class FixedClock:
     def now(self) -> datetime:
         """Return the time the clock was set to."""
         return self._at
-
-    def set(self, at: datetime) -> None:
-        """Move the clock to ``at``."""
-        self._at = at

@@ -7,7 +7,7 @@ A transport turns a platform event into an :class:`Incoming` and renders a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
 
@@ -45,21 +45,11 @@ class Choice:
 
 
 @dataclass(frozen=True, slots=True)
-class Attachment:
-    """A file sent along with a reply, such as an .ics calendar entry."""
-
-    filename: str
-    mime_type: str
-    content: bytes
-
-
-@dataclass(frozen=True, slots=True)
 class Reply:
-    """What the bot says back: styled text, optional choices and an optional file."""
+    """What the bot says back: styled text and optional choices."""
 
     spans: tuple[Span, ...]
     choices: tuple[Choice, ...] = ()
-    attachment: Attachment | None = None
     rtl: bool = False
 
     @property
@@ -92,4 +82,3 @@ class Incoming:
     text: str | None = None
     choice: str | None = None
     language_hint: str | None = None
-    meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)

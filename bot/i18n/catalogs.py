@@ -33,19 +33,9 @@ def _(message: str) -> str:
     return _current().translations.gettext(message)
 
 
-def ngettext(singular: str, plural: str, count: int) -> str:
-    """Translate a message with a plural form into the active locale."""
-    return _current().translations.ngettext(singular, plural, count)
-
-
 def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
     """Mark ``message`` for extraction without translating it (module-level constants)."""
     return message
-
-
-def current_locale() -> str:
-    """The code of the active locale, e.g. ``"ar"``."""
-    return _current().code
 
 
 def locales_dir() -> Path:
