@@ -68,10 +68,10 @@ class App:
 
 
 async def prepare_directory(
-    directories: DirectoryRepository, config: Config, clock: Clock
+    directories: DirectoryRepository, config: Config, clock: Clock, load_demo: bool
 ) -> Directory:
     """The stored directory; on first start the demo directory is loaded into it."""
-    if await directories.is_empty() and config.bot.load_demo_directory:
+    if load_demo and config.bot.load_demo_directory and await directories.is_empty():
         log.info("directory is empty: loading the demo directory")
         await directories.replace(parse_directory(demo_directory_text()), clock.now())
     loaded = await directories.load()
@@ -79,14 +79,20 @@ async def prepare_directory(
 
 
 @asynccontextmanager
-async def open_app(config: Config, clock: Clock | None = None) -> AsyncIterator[App]:
-    """Build every service for ``config``; close the database at the end."""
+async def open_app(
+    config: Config, clock: Clock | None = None, load_demo: bool = True
+) -> AsyncIterator[App]:
+    """Build every service for ``config``; close the database at the end.
+
+    ``load_demo=False`` is for directory maintenance: an import into an empty
+    database is never mixed with the demo directory.
+    """
     clock = clock or SystemClock()
     database = Database(config.database.url)
     try:
         await database.upgrade()
         directories = DirectoryRepository(database)
-        directory = await prepare_directory(directories, config, clock)
+        directory = await prepare_directory(directories, config, clock, load_demo)
         lexicon = Lexicon(load_lexicon_files())
         catalogs = Catalogs()
         router = build_router()

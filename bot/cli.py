@@ -136,7 +136,8 @@ def _check(path: Path) -> int:
 
 
 async def _run(config: Config, args: argparse.Namespace) -> int:
-    async with open_app(config) as app:
+    serving = args.command in ("run", "chat", "ask")
+    async with open_app(config, load_demo=serving) as app:
         if args.command in ("run", "chat"):
             return await _chat(app, getattr(args, "user", None), getattr(args, "lang", None))
         if args.command == "ask":

@@ -132,3 +132,20 @@ def test_bad_config_exits_2_with_one_line_per_problem(tmp_path: Path, home: Path
     result = wegweiser(home, "--config", str(config), "ask", "hallo")
     assert result.returncode == 2
     assert result.stderr.count("wegweiser: config:") == 2
+
+
+def test_merge_into_an_empty_database_is_not_mixed_with_the_demo(
+    tmp_path: Path, home: Path
+) -> None:
+    small = tmp_path / "small.yaml"
+    small.write_text(
+        "version: 1\nregions:\n  kleve:\n    name: Kreis Kleve\n    towns: [Kleve, Goch]\n"
+        "centres:\n  - id: sb-kleve\n    name: Schuldnerberatung Kleve\n    kreis: kleve\n"
+        "    town: Kleve\n    topics: [debt]\n    description_de: Hilfe bei Schulden.\n",
+        encoding="utf-8",
+    )
+    result = wegweiser(home, "directory", "import", "--merge", str(small))
+    assert result.returncode == 0, result.stderr
+    assert "imported 1 centres in 1 regions" in result.stdout
+    exported = wegweiser(home, "directory", "export").stdout
+    assert "sb-kleve" in exported and "viersen" not in exported
