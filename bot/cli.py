@@ -14,7 +14,7 @@ from bot.app import App, open_app
 from bot.config import Config, ConfigError, load_config
 from bot.core.transport import Transport
 from bot.directory.export import export_directory
-from bot.directory.loader import DirectoryError, parse_directory
+from bot.directory.loader import DirectoryError, read_directory_file
 from bot.i18n.locales import SHIPPED_LOCALES, shipped
 from bot.logging_setup import configure_logging
 from bot.transports.console import ConsoleTransport
@@ -111,7 +111,7 @@ async def _directory(app: App, args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(text)
         return 0
-    directory = parse_directory(args.file.read_text(encoding="utf-8"))
+    directory = read_directory_file(args.file)
     if args.merge:
         directory = await repository.merge(directory, now)
     else:
@@ -125,7 +125,7 @@ async def _directory(app: App, args: argparse.Namespace) -> int:
 
 def _check(path: Path) -> int:
     try:
-        directory = parse_directory(path.read_text(encoding="utf-8"))
+        directory = read_directory_file(path)
     except DirectoryError as error:
         for problem in error.problems:
             print(f"{path}:{problem.line}: {problem.message}")
@@ -159,9 +159,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(config.logging)
     if args.command == "directory" and args.action == "check":
         return _check(args.file)
-    if args.command == "directory" and args.action == "import" and not args.file.is_file():
-        print(f"wegweiser: {args.file}: no such file", file=sys.stderr)
-        return EXIT_PROBLEM
     try:
         return asyncio.run(_run(config, args))
     except DirectoryError as error:

@@ -149,3 +149,14 @@ def test_merge_into_an_empty_database_is_not_mixed_with_the_demo(
     assert "imported 1 centres in 1 regions" in result.stdout
     exported = wegweiser(home, "directory", "export").stdout
     assert "sb-kleve" in exported and "viersen" not in exported
+
+
+def test_unreadable_files_are_reported_not_crashed_on(tmp_path: Path, home: Path) -> None:
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes(b"version: 1\nregions:\n  k:\n    name: K\xf6ln\n")
+    result = wegweiser(home, "directory", "check", str(latin1))
+    assert result.returncode == 1
+    assert f"{latin1}:4: the file is not UTF-8 text" in result.stdout
+    missing = wegweiser(home, "directory", "import", str(tmp_path / "none.yaml"))
+    assert missing.returncode == 1 and "no such file" in missing.stderr
+    assert "Traceback" not in missing.stderr + result.stderr

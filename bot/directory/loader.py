@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import time
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -275,6 +276,24 @@ def _check_centre(
         ),
         descriptions=descriptions,
     )
+
+
+def read_directory_file(path: Path) -> Directory:
+    """Read and check a directory file.
+
+    Raises:
+        DirectoryError: when the file cannot be read as UTF-8 or has problems.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DirectoryError([Problem(0, "no such file")]) from None
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        raise DirectoryError([Problem(line, "the file is not UTF-8 text")]) from None
+    except OSError as error:
+        raise DirectoryError([Problem(0, f"cannot read the file: {error.strerror}")]) from None
+    return parse_directory(text)
 
 
 def parse_directory(text: str) -> Directory:
