@@ -32,6 +32,12 @@ _GENERIC_GERMAN = frozenset(
      "behorden", "behorde", "themen", "bereich", "leistungen", "zugang", "speziell", "personen"}
 )  # fmt: skip
 _MAX_SUFFIX = 3
+_MIN_ARABIC_STEM = 3
+# Possessive and plural endings of Persian and Arabic (folded spelling), longest first.
+_ARABIC_SCRIPT_SUFFIXES = (
+    "هاي", "شان", "تان", "مان", "ها", "ام", "اش", "ات", "كم", "هم", "نا", "ني", "ي", "م",
+    "ت", "ش", "ك", "ه",
+)  # fmt: skip
 _MIN_INFLECTED = 5
 
 
@@ -137,7 +143,7 @@ class Lexicon:
         hits: list[Hit] = []
         for index, token in enumerate(tokens):
             found = self._at(tokens, index)
-            if not found and script(token.folded) != "arabic":
+            if not found:
                 found = self._inflected(token.folded, index)
             if (
                 not found
@@ -178,11 +184,18 @@ class Lexicon:
         return index + len(term.words)
 
     def _inflected(self, word: str, index: int) -> list[Hit]:
-        """Whole-word terms followed by a short suffix (Kurdish -ya, Turkish -ler, …)."""
-        for cut in range(1, _MAX_SUFFIX + 1):
-            stem = word[:-cut]
-            if len(stem) < _MIN_INFLECTED:
-                break
+        """Whole-word terms followed by a suffix (Kurdish -ya, Turkish -ler, Persian -ها, …)."""
+        if script(word) == "arabic":
+            stems = [
+                stem
+                for base in variants(word)
+                for suffix in _ARABIC_SCRIPT_SUFFIXES
+                if base.endswith(suffix) and len(stem := base[: -len(suffix)]) >= _MIN_ARABIC_STEM
+            ]
+        else:
+            stems = [word[:-cut] for cut in range(1, _MAX_SUFFIX + 1)]
+            stems = [stem for stem in stems if len(stem) >= _MIN_INFLECTED]
+        for stem in stems:
             terms = [term for term in self._first.get(stem, ()) if len(term.words) == 1]
             if terms:
                 return [Hit(term, index, index + 1, 0.8 * term.weight) for term in terms]
