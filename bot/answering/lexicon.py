@@ -193,8 +193,8 @@ class Lexicon:
                 if base.endswith(suffix) and len(stem := base[: -len(suffix)]) >= _MIN_ARABIC_STEM
             ]
         else:
-            stems = [word[:-cut] for cut in range(1, _MAX_SUFFIX + 1)]
-            stems = [stem for stem in stems if len(stem) >= _MIN_INFLECTED]
+            cuts = range(1, min(_MAX_SUFFIX, len(word) - _MIN_INFLECTED) + 1)
+            stems = [word[:-cut] for cut in cuts]
         for stem in stems:
             terms = [term for term in self._first.get(stem, ()) if len(term.words) == 1]
             if terms:
