@@ -16,13 +16,15 @@ from bot.answering.service import AnsweringService
 from bot.config import Config
 from bot.core.clock import Clock, SystemClock
 from bot.core.context import Context, Services
+from bot.core.flood import FloodGuard, Verdict
 from bot.core.messages import Incoming, Reply
 from bot.core.pending import PendingQuestions
+from bot.core.profile import BotProfile, bot_profile
 from bot.core.router import Router
 from bot.directory.loader import DEFAULT_TIMEZONE, parse_directory
 from bot.directory.model import Directory
 from bot.i18n import Catalogs, _
-from bot.i18n.locales import shipped
+from bot.i18n.locales import SHIPPED_LOCALES, shipped
 from bot.storage.database import Database
 from bot.storage.directory_repository import DirectoryRepository
 from bot.storage.user_repository import UserRepository
@@ -47,6 +49,7 @@ class App:
     directories: DirectoryRepository
     services: Services
     router: Router
+    flood: FloodGuard
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Handle one message from any transport and return the replies."""
@@ -59,12 +62,32 @@ class App:
         log.info("message user=%s transport=%s kind=%s", user.id, incoming.transport, kind)
         if self.config.logging.log_message_text:
             log.info("message user=%s text=%r", user.id, incoming.text or incoming.choice)
+        verdict = self._flood_verdict(incoming, user.id)
         with services.catalogs.use(locale):
+            if verdict is Verdict.DROP:
+                return []
+            if verdict is Verdict.WARN:
+                log.info("message user=%s throttled", user.id)
+                slow_down = _(
+                    "You are sending messages very fast. Please wait a minute, then write again."
+                )
+                return [Reply.plain(slow_down)]
             try:
                 return await self.router.route(Context(incoming, user, services))
             except Exception:
                 log.exception("handler failed for user %s on %s", user.id, incoming.transport)
                 return [Reply.plain(_("Sorry, something went wrong. Please try again."))]
+
+    def _flood_verdict(self, incoming: Incoming, user_id: int) -> Verdict:
+        # The console is one local person at their own terminal: no budget there.
+        if incoming.transport == "console":
+            return Verdict.HANDLE
+        return self.flood.check(str(user_id))
+
+    def profiles(self) -> list[BotProfile]:
+        """The bot's description and commands in every shipped language."""
+        commands = self.services.commands
+        return [bot_profile(self.services.catalogs, code, commands) for code in SHIPPED_LOCALES]
 
 
 async def prepare_directory(
@@ -105,6 +128,7 @@ async def open_app(
             default_locale=config.bot.default_locale,
             commands=[(command.name, command.help) for command in router.commands],
         )
-        yield App(config, database, directories, services, router)
+        flood = FloodGuard(config.limits.messages_burst, config.limits.messages_per_minute)
+        yield App(config, database, directories, services, router, flood)
     finally:
         await database.close()

@@ -17,6 +17,7 @@ from bot.directory.export import export_directory
 from bot.directory.loader import DirectoryError, read_directory_file
 from bot.i18n.locales import SHIPPED_LOCALES, shipped
 from bot.logging_setup import configure_logging
+from bot.serve import StartError, enabled_transports, serve
 from bot.transports.console import ConsoleTransport
 
 EXIT_PROBLEM = 1
@@ -63,6 +64,22 @@ async def _chat(app: App, user: str | None, language: str | None) -> int:
         language_hint=shipped(language) or shipped(os.environ.get("LANG")),
     )
     await transport.run(app.handle)
+    return 0
+
+
+async def _serve(app: App) -> int:
+    transports = enabled_transports(app)
+    if not transports:
+        print(
+            "wegweiser: no transport is enabled in the config; chatting on the console",
+            file=sys.stderr,
+        )
+        return await _chat(app, None, None)
+    try:
+        await serve(transports, app)
+    except StartError as error:
+        print(f"wegweiser: {error}", file=sys.stderr)
+        return EXIT_PROBLEM
     return 0
 
 
@@ -138,8 +155,10 @@ def _check(path: Path) -> int:
 async def _run(config: Config, args: argparse.Namespace) -> int:
     serving = args.command in ("run", "chat", "ask")
     async with open_app(config, load_demo=serving) as app:
-        if args.command in ("run", "chat"):
-            return await _chat(app, getattr(args, "user", None), getattr(args, "lang", None))
+        if args.command == "run":
+            return await _serve(app)
+        if args.command == "chat":
+            return await _chat(app, args.user, args.lang)
         if args.command == "ask":
             return await _ask(app, args.question, args.lang, args.region, args.json)
         if args.command == "directory":
@@ -156,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in error.problems:
             print(f"wegweiser: config: {line}", file=sys.stderr)
         return EXIT_USAGE
-    configure_logging(config.logging)
+    configure_logging(config.logging, secrets=[config.telegram.token, config.telegram.secret])
     if args.command == "directory" and args.action == "check":
         return _check(args.file)
     try:

@@ -1,12 +1,15 @@
 """Configuration: a TOML file read into frozen dataclasses and checked at start.
 
 Environment variables override secrets and the database URL:
-``WEGWEISER_DATABASE_URL``, ``WEGWEISER_TELEGRAM_TOKEN``, ``WEGWEISER_MATRIX_PASSWORD``.
+``WEGWEISER_DATABASE_URL``, ``WEGWEISER_TELEGRAM_TOKEN``,
+``WEGWEISER_TELEGRAM_WEBHOOK_SECRET``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -73,6 +76,47 @@ class ConsoleConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class LimitsConfig:
+    """What one user may send: a burst of messages, then so many a minute."""
+
+    messages_burst: int = 20
+    messages_per_minute: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramConfig:
+    """The Telegram transport (python-telegram-bot)."""
+
+    enabled: bool = False
+    token: str = field(default="", repr=False)
+    base_url: str = ""
+    base_file_url: str = ""
+    mode: str = "polling"
+    poll_timeout: int = 25
+    webhook_listen: str = "127.0.0.1:8443"
+    webhook_url: str = ""
+    webhook_secret: str = field(default="", repr=False)
+    messages_per_second: float = 25.0
+    messages_per_chat_per_second: float = 1.0
+    concurrency: int = 64
+
+    @property
+    def file_url(self) -> str:
+        """Where files are downloaded: given, or derived from ``base_url``."""
+        if self.base_file_url or not self.base_url:
+            return self.base_file_url
+        head, _, tail = self.base_url.rstrip("/").rpartition("/")
+        return f"{head}/file/{tail}" if head else ""
+
+    @property
+    def secret(self) -> str:
+        """The webhook secret: given, or derived from the token (stable across workers)."""
+        if self.webhook_secret:
+            return self.webhook_secret
+        return hashlib.sha256(f"wegweiser-webhook:{self.token}".encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The whole configuration."""
 
@@ -81,6 +125,8 @@ class Config:
     contact: ContactConfig = field(default_factory=ContactConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     console: ConsoleConfig = field(default_factory=ConsoleConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
+    telegram: TelegramConfig = field(default_factory=TelegramConfig)
 
 
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -111,6 +157,32 @@ class _Reader:
             return default
         return value
 
+    def number(self, key: str, default: float, minimum: float, maximum: float) -> float:
+        self.known.add(key)
+        value = self.table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.problems.append(f"[{self.section}] {key}: expected a number, got {value!r}")
+            return default
+        if not minimum <= value <= maximum:
+            self.problems.append(
+                f"[{self.section}] {key}: {value!r} is not between {minimum:g} and {maximum:g}"
+            )
+            return default
+        return float(value)
+
+    def whole(self, key: str, default: int, minimum: int, maximum: int) -> int:
+        self.known.add(key)
+        value = self.table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.problems.append(f"[{self.section}] {key}: expected a whole number, got {value!r}")
+            return default
+        if not minimum <= value <= maximum:
+            self.problems.append(
+                f"[{self.section}] {key}: {value!r} is not between {minimum} and {maximum}"
+            )
+            return default
+        return value
+
     def finish(self) -> None:
         for key in sorted(set(self.table) - self.known):
             self.problems.append(f"[{self.section}] {key}: unknown key")
@@ -131,7 +203,7 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         ConfigError: with one line per problem found.
     """
     problems: list[str] = []
-    sections = ("database", "bot", "contact", "logging", "console")
+    sections = ("database", "bot", "contact", "logging", "console", "limits", "telegram")
     for name in sorted(set(raw) - set(sections)):
         problems.append(f"[{name}]: unknown section")
 
@@ -178,6 +250,15 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     console = ConsoleConfig(user=console_table.text("user", "console"))
     console_table.finish()
 
+    limits_table = _table(raw, "limits", problems)
+    limits = LimitsConfig(
+        messages_burst=limits_table.whole("messages_burst", 20, 1, 10_000),
+        messages_per_minute=limits_table.whole("messages_per_minute", 20, 1, 100_000),
+    )
+    limits_table.finish()
+
+    telegram = _telegram(_table(raw, "telegram", problems), env, problems)
+
     if problems:
         raise ConfigError(problems)
     return Config(
@@ -186,7 +267,54 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         contact=contact,
         logging=logging_config,
         console=console,
+        limits=limits,
+        telegram=telegram,
     )
+
+
+_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+def _telegram(table: _Reader, env: Mapping[str, str], problems: list[str]) -> TelegramConfig:
+    token = table.text("token", "")
+    secret = table.text("webhook_secret", "")
+    config = TelegramConfig(
+        enabled=table.flag("enabled", False),
+        token=env.get("WEGWEISER_TELEGRAM_TOKEN") or token,
+        base_url=table.text("base_url", ""),
+        base_file_url=table.text("base_file_url", ""),
+        mode=table.text("mode", "polling"),
+        poll_timeout=table.whole("poll_timeout", 25, 0, 50),
+        webhook_listen=table.text("webhook_listen", "127.0.0.1:8443"),
+        webhook_url=table.text("webhook_url", ""),
+        webhook_secret=env.get("WEGWEISER_TELEGRAM_WEBHOOK_SECRET") or secret,
+        messages_per_second=table.number("messages_per_second", 25.0, 0.1, 10_000),
+        messages_per_chat_per_second=table.number("messages_per_chat_per_second", 1.0, 0.01, 100),
+        concurrency=table.whole("concurrency", 64, 1, 10_000),
+    )
+    table.finish()
+    if not config.enabled:
+        return config
+    if not config.token:
+        problems.append("[telegram] token: required (or set WEGWEISER_TELEGRAM_TOKEN)")
+    elif not _TOKEN.match(config.token):
+        problems.append("[telegram] token: does not look like a bot token from @BotFather")
+    if config.mode not in ("polling", "webhook"):
+        problems.append(f"[telegram] mode: {config.mode!r} is not 'polling' or 'webhook'")
+    if config.base_url and "://" not in config.base_url:
+        problems.append(f"[telegram] base_url: not a URL: {config.base_url!r}")
+    if config.webhook_secret and not _SECRET.match(config.webhook_secret):
+        problems.append("[telegram] webhook_secret: use 1 to 256 of A-Z a-z 0-9 _ -")
+    if config.mode == "webhook":
+        if not config.webhook_url.startswith(("https://", "http://")):
+            problems.append("[telegram] webhook_url: required in webhook mode (the public URL)")
+        host, _, port = config.webhook_listen.rpartition(":")
+        if not host or not port.isdigit():
+            problems.append(
+                f"[telegram] webhook_listen: expected host:port, got {config.webhook_listen!r}"
+            )
+    return config
 
 
 def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Config:

@@ -18,6 +18,7 @@ def build_router() -> Router:
     router.choice("town", onboarding.chose_town)
     router.choice("askregion", ask.chose_region_for_question)
     router.step(onboarding.STEP_LANGUAGE, onboarding.typed_during_language)
+    router.step(onboarding.STEP_LANGUAGE_ONLY, onboarding.typed_during_language)
     router.step(onboarding.STEP_REGION, onboarding.typed_during_region)
     router.step(onboarding.STEP_TOWN, onboarding.typed_during_region)
     router.step(ask.STEP_ASK_REGION, ask.typed_during_region_question)

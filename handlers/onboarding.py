@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.core.context import Context
 from bot.core.messages import Choice, Reply
+from bot.directory.model import TOPICS
 from bot.i18n import _
 from bot.i18n.bidi import start_rtl_lines
 from bot.i18n.locales import SHIPPED_LOCALES, is_rtl, native_name, shipped
 from handlers import ask
 
 STEP_LANGUAGE = "language"
+STEP_LANGUAGE_ONLY = "language_only"  # the region came with a deep link
 STEP_REGION = "region"
 STEP_TOWN = "town"
 SKIP = "-"
+
+# Deep-link parameters: `/start lang-ar`, `/start region-steinfurt_topic-asylum`, …
+_LINK_PART = re.compile(r"(?:^|_)(lang|region|topic|mso)-")
+
+
+def deep_link(text: str) -> dict[str, str]:
+    """The parts of a start parameter: ``lang-ar_topic-language_course`` → lang, topic."""
+    _, _, payload = text.strip().partition(" ")
+    payload = payload.strip()
+    marks = list(_LINK_PART.finditer(payload))
+    parts: dict[str, str] = {}
+    ends = [mark.start() for mark in marks[1:]] + [len(payload)] if marks else []
+    for mark, end in zip(marks, ends, strict=True):
+        parts.setdefault(mark.group(1), payload[mark.end() : end])
+    return parts
 
 
 def language_choices(first: str | None) -> tuple[Choice, ...]:
@@ -34,9 +53,24 @@ def _language_prompt(context: Context, first: str | None) -> Reply:
 
 
 async def start(context: Context) -> list[Reply]:
-    """``/start``: begin (again) with the choice of language."""
+    """``/start``: begin (again) with the choice of language.
+
+    A deep link (flyer, QR code) may preset the language, the region and a
+    topic whose advice centres are shown once onboarding is done.
+    """
+    link = deep_link(context.text)
+    directory = context.services.answering.directory
+    topic = link.get("topic", "")
+    if topic in TOPICS:
+        context.services.pending_topics.put(context.user.id, topic, context.now)
+    region = directory.region(link.get("region", ""))
+    if region is not None:
+        await context.update_user(region=region.key, town=None, region_asked=True)
+    language = shipped(link.get("lang"))
+    if language is not None:
+        return await _set_language(context, language, ask_region=region is None)
     hint = shipped(context.user.locale) or shipped(context.incoming.language_hint)
-    await context.update_user(step=STEP_LANGUAGE)
+    await context.update_user(step=STEP_LANGUAGE if region is None else STEP_LANGUAGE_ONLY)
     return [_language_prompt(context, hint)]
 
 
@@ -49,11 +83,14 @@ def region_prompt(context: Context) -> Reply:
     return Reply.plain(text, tuple(choices), rtl=is_rtl(context.user.locale or ""))
 
 
-async def _set_language(context: Context, code: str) -> list[Reply]:
-    await context.update_user(locale=code, step=STEP_REGION)
+async def _set_language(context: Context, code: str, ask_region: bool) -> list[Reply]:
     with context.services.catalogs.use(code):
-        confirmation = _("Language: {language}").format(language=native_name(code))
-        return [Reply.plain(confirmation), region_prompt(context)]
+        confirmation = Reply.plain(_("Language: {language}").format(language=native_name(code)))
+        if not ask_region:
+            await context.update_user(locale=code, step=None, onboarded=True)
+            return [confirmation, *_finish(context)]
+        await context.update_user(locale=code, step=STEP_REGION)
+        return [confirmation, region_prompt(context)]
 
 
 async def chose_language(context: Context) -> list[Reply]:
@@ -61,7 +98,7 @@ async def chose_language(context: Context) -> list[Reply]:
     code = shipped(context.choice_value)
     if code is None:
         return [_language_prompt(context, None)]
-    return await _set_language(context, code)
+    return await _set_language(context, code, ask_region=context.user.step != STEP_LANGUAGE_ONLY)
 
 
 async def typed_during_language(context: Context) -> list[Reply]:
@@ -69,7 +106,8 @@ async def typed_during_language(context: Context) -> list[Reply]:
     typed = context.text.casefold()
     for code in SHIPPED_LOCALES:
         if typed in {code, native_name(code).casefold()}:
-            return await _set_language(context, code)
+            ask_region = context.user.step != STEP_LANGUAGE_ONLY
+            return await _set_language(context, code, ask_region=ask_region)
     detected = context.services.answering.detect_locale(context.text)
     locale = detected or shipped(context.incoming.language_hint) or context.services.default_locale
     await context.update_user(locale=locale, step=None, onboarded=True)
@@ -88,6 +126,15 @@ def _finish(context: Context) -> list[Reply]:
         "Now write your question in your own words, for example: “I need help with my residence permit.”"  # noqa: E501
     )
     rtl = is_rtl(context.user.locale or "")
+    topic = context.services.pending_topics.pop(context.user.id, context.now)
+    if topic is not None:
+        answer = context.services.answering.answer_topic(
+            topic,
+            now=context.now,
+            locale=context.user.locale or context.services.default_locale,
+            region=context.user.region,
+        )
+        return [Reply.plain(notice, rtl=rtl), answer.reply]
     return [Reply.plain(notice, rtl=rtl), Reply.plain(invite, rtl=rtl)]
 
 

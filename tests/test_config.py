@@ -52,3 +52,40 @@ def test_missing_and_broken_files(tmp_path: Path) -> None:
     broken.write_text("[bot\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(broken, env={})
+
+
+def test_telegram_needs_a_token_and_takes_it_from_the_environment(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[telegram]\nenabled = true\nbase_url = "http://127.0.0.1:8081/bot"\n', encoding="utf-8"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, env={})
+    assert caught.value.problems == [
+        "[telegram] token: required (or set WEGWEISER_TELEGRAM_TOKEN)"
+    ]
+    config = load_config(path, env={"WEGWEISER_TELEGRAM_TOKEN": "123:abc-DEF_1"})
+    assert config.telegram.token == "123:abc-DEF_1"
+    assert config.telegram.file_url == "http://127.0.0.1:8081/file/bot"
+    assert "abc-DEF" not in repr(config)  # secrets stay out of reprs and logs
+
+
+def test_webhook_mode_needs_a_public_url_and_a_listen_address(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[telegram]\nenabled = true\ntoken = "1:x"\nmode = "webhook"\nwebhook_listen = "8443"\n'
+        'webhook_secret = "not allowed!"\nmessages_per_second = 0\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, env={})
+    joined = "\n".join(caught.value.problems)
+    assert "[telegram] webhook_url: required in webhook mode" in joined
+    assert "[telegram] webhook_listen: expected host:port" in joined
+    assert "[telegram] webhook_secret: use 1 to 256" in joined
+    assert "[telegram] messages_per_second: 0 is not between" in joined
+    one = load_config(None, env={"WEGWEISER_TELEGRAM_TOKEN": "1:a"}).telegram.secret
+    again = load_config(None, env={"WEGWEISER_TELEGRAM_TOKEN": "1:a"}).telegram.secret
+    other = load_config(None, env={"WEGWEISER_TELEGRAM_TOKEN": "1:b"}).telegram.secret
+    assert one == again != other  # every worker derives the same secret from the token
+    assert one.isalnum() and len(one) == 64

@@ -109,6 +109,14 @@ class AnsweringService:
         with self._catalogs.use(reply_locale):
             return self._answer(query, reply_locale, region, may_ask_region, now)
 
+    def answer_topic(
+        self, topic: str, *, now: datetime, locale: str, region: str | None = None
+    ) -> Answer:
+        """The centres for one topic (from a deep link or a menu), in ``locale``."""
+        query = Query(language=None, topics={topic: 1.0}, institutions=frozenset())
+        with self._catalogs.use(locale):
+            return self._answer(query, locale, region, False, now)
+
     def _answer(
         self,
         query: Query,

@@ -23,6 +23,7 @@ class Services:
     clock: Clock
     pending: PendingQuestions
     default_locale: str
+    pending_topics: PendingQuestions = field(default_factory=PendingQuestions)
     commands: list[tuple[str, str]] = field(default_factory=list)
 
 

@@ -80,3 +80,13 @@ class UserRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     step: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class HandledEventRow(Base):
+    """A platform event (Telegram update, Matrix event) already handled: never twice."""
+
+    __tablename__ = "handled_events"
+
+    transport: Mapped[str] = mapped_column(String(32), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    handled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.storage.database import Database
 from bot.storage.models import UserRow
@@ -93,3 +93,25 @@ class UserRepository:
             row.region_asked = user.region_asked
             row.onboarded = user.onboarded
             row.step = user.step
+
+    async def mark_unreachable(self, transport: str, chat_id: str) -> None:
+        """The platform refuses messages to this chat (blocked, deactivated): stop sending.
+
+        The user becomes active again with their next message.
+        """
+        async with self._database.session() as session, session.begin():
+            await session.execute(
+                update(UserRow)
+                .where(UserRow.transport == transport, UserRow.chat_id == chat_id)
+                .values(active=False)
+            )
+
+    async def is_reachable(self, transport: str, chat_id: str) -> bool:
+        """False when the chat was marked unreachable."""
+        async with self._database.session() as session:
+            active = await session.scalar(
+                select(UserRow.active).where(
+                    UserRow.transport == transport, UserRow.chat_id == chat_id
+                )
+            )
+        return active is not False

@@ -1,0 +1,72 @@
+"""`wegweiser run`: every enabled transport in one asyncio loop, stopped cleanly by a signal."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+from bot.app import App
+from bot.core.transport import Transport
+from bot.storage.handled_events import HandledEvents
+
+log = logging.getLogger(__name__)
+
+_STOP_SECONDS = 20
+
+
+class StartError(Exception):
+    """A transport cannot start; the message says why."""
+
+
+def enabled_transports(app: App) -> list[Transport]:
+    """The network transports switched on in the config."""
+    transports: list[Transport] = []
+    config = app.config
+    if config.telegram.enabled:
+        from bot.transports.telegram import TelegramTransport
+
+        transports.append(
+            TelegramTransport(
+                config.telegram,
+                users=app.services.users,
+                handled=HandledEvents(app.database, "telegram"),
+                clock=app.services.clock,
+                profiles=app.profiles,
+                default_locale=config.bot.default_locale,
+            )
+        )
+    return transports
+
+
+async def serve(transports: list[Transport], app: App) -> None:
+    """Run the transports until SIGINT or SIGTERM; then let each finish what it has in hand.
+
+    Raises:
+        StartError: when a transport cannot start (e.g. its token is refused).
+    """
+    loop = asyncio.get_running_loop()
+    tasks = [asyncio.create_task(t.run(app.handle), name=t.name) for t in transports]
+    stop = asyncio.Event()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(number, stop.set)
+    stopper = asyncio.create_task(stop.wait())
+    try:
+        done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+        failure = next(
+            (t.exception() for t in done if t is not stopper and t.exception() is not None),
+            None,
+        )
+    finally:
+        log.info("stopping: finishing the messages in hand")
+        for task in [*tasks, stopper]:
+            task.cancel()
+        _, stuck = await asyncio.wait(tasks, timeout=_STOP_SECONDS) if tasks else (set(), set())
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(number)
+        if stuck:
+            log.error("%d transport(s) did not stop within %d s", len(stuck), _STOP_SECONDS)
+    if failure is not None:
+        raise StartError(str(failure)) from failure
+    print("wegweiser: stopped", file=sys.stderr)

@@ -1,0 +1,143 @@
+"""Long polling with an offset that only moves past updates that were handled.
+
+Telegram forgets every update below the ``offset`` of the next getUpdates
+call. The offset here is the lowest update still being handled, so a crash
+never loses a fetched update: Telegram delivers it again after a restart, and
+the handled-events log skips the ones that were already answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from telegram import Bot, Update
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
+
+from bot.transports.telegram.incoming import ALLOWED_UPDATES
+from bot.transports.telegram.sender import retry_seconds
+
+log = logging.getLogger(__name__)
+
+Submit = Callable[[Update], Awaitable[None]]
+
+_CONFLICT_HELP = (
+    "Telegram answered 409 Conflict: %s. Another process is receiving updates for this "
+    "bot token (a second `wegweiser run`, or a webhook). Only one poller may use a token; "
+    "stop the other one, or run every worker in webhook mode."
+)
+
+
+class UpdateWindow:
+    """Update ids between "fetched" and "handled", and the offset that follows."""
+
+    def __init__(self) -> None:
+        self.in_flight: set[int] = set()
+        self.done: set[int] = set()
+        self.highest = -1
+
+    def is_new(self, update_id: int) -> bool:
+        """True the first time an update id is seen in this process."""
+        if update_id > self.highest:
+            return True
+        known = update_id in self.in_flight or update_id in self.done
+        return not known and update_id >= self.offset
+
+    def start(self, update_id: int) -> None:
+        """An update was fetched and is being handled."""
+        self.in_flight.add(update_id)
+        self.highest = max(self.highest, update_id)
+
+    def finish(self, update_id: int) -> None:
+        """An update was handled."""
+        self.in_flight.discard(update_id)
+        self.done.add(update_id)
+        floor = self.offset
+        self.done = {done for done in self.done if done >= floor}
+
+    @property
+    def offset(self) -> int:
+        """The getUpdates offset: confirms every update below the oldest one in flight."""
+        if self.in_flight:
+            return min(self.in_flight)
+        return self.highest + 1 if self.highest >= 0 else 0
+
+
+class Poller:
+    """Fetches updates with getUpdates and hands each new one to ``submit``."""
+
+    def __init__(self, bot: Bot, submit: Submit, timeout: int) -> None:
+        self._bot = bot
+        self._submit = submit
+        self._timeout = timeout
+        self.window = UpdateWindow()
+        self._progress = asyncio.Event()
+        self._conflict_reported = False
+
+    async def run(self) -> None:
+        """Poll until cancelled."""
+        backoff = 1.0
+        while True:
+            try:
+                updates = await self._bot.get_updates(
+                    offset=self.window.offset or None,
+                    timeout=self._timeout,
+                    allowed_updates=ALLOWED_UPDATES,
+                )
+                backoff = 1.0
+                self._conflict_reported = False
+            except InvalidToken:
+                raise
+            except RetryAfter as error:
+                await asyncio.sleep(retry_seconds(error))
+                continue
+            except Conflict as error:
+                if not self._conflict_reported:
+                    log.error(_CONFLICT_HELP, error.message)
+                    self._conflict_reported = True
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            except (NetworkError, TelegramError) as error:
+                log.warning("getUpdates failed, retrying in %.0f s: %s", backoff, error)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            fresh = [update for update in updates if self.window.is_new(update.update_id)]
+            for update in fresh:
+                self._start(update)
+            if updates and not fresh:
+                # Only updates still in flight came back: wait for one to finish.
+                self._progress.clear()
+                waiter = asyncio.ensure_future(self._progress.wait())
+                try:
+                    await asyncio.wait([waiter], timeout=0.5)
+                finally:
+                    waiter.cancel()
+
+    def _start(self, update: Update) -> None:
+        update_id = update.update_id
+        self.window.start(update_id)
+
+        async def handle() -> None:
+            try:
+                await self._submit(update)
+            finally:
+                self.window.finish(update_id)
+                self._progress.set()
+
+        task = asyncio.ensure_future(handle())
+        task.add_done_callback(_log_failure)
+
+    async def confirm(self) -> None:
+        """Tell Telegram which updates were handled (call once after stopping)."""
+        try:
+            await self._bot.get_updates(offset=self.window.offset or None, timeout=0, limit=1)
+        except TelegramError as error:
+            log.warning("could not confirm the last updates: %s", error)
+
+
+def _log_failure(task: asyncio.Future[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("update handling failed", exc_info=task.exception())

@@ -1,0 +1,158 @@
+"""Sending to Telegram the way the Bot API wants it: paced, retried, never to a blocked chat.
+
+- 429 (RetryAfter): wait the given time, then send again.
+- 403 (Forbidden: blocked, deactivated): the chat is marked unreachable and not retried.
+- 400 (BadRequest): not retried; logged with Telegram's reason.
+- network errors and timeouts: retried with backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import Enum
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.core.checkpoint import ReplyCheckpoint
+from bot.core.messages import Choice, Reply
+from bot.core.ratelimit import Pacer
+from bot.storage.user_repository import UserRepository
+from bot.transports.telegram.incoming import TRANSPORT
+from bot.transports.telegram.render import Chunk, keyboard_rows, render_chunks
+
+log = logging.getLogger(__name__)
+
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+class Outcome(Enum):
+    """How a send ended."""
+
+    SENT = "sent"
+    UNREACHABLE = "unreachable"
+    REJECTED = "rejected"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """The outcome of sending one reply, with Telegram's message ids and reason."""
+
+    outcome: Outcome
+    message_ids: tuple[int, ...] = ()
+    reason: str = ""
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    """The wait Telegram asked for, in seconds."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def keyboard(choices: tuple[Choice, ...]) -> InlineKeyboardMarkup | None:
+    """Inline buttons for the choices; callback data is the choice's short id."""
+    if not choices:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(choice.label, callback_data=choice.data) for choice in row]
+            for row in keyboard_rows(choices)
+        ]
+    )
+
+
+class TelegramSender:
+    """Delivers replies to chats under Telegram's rate limits."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        users: UserRepository,
+        pacer: Pacer,
+        max_attempts: int = 6,
+        max_wait: float = 300.0,
+    ) -> None:
+        self._bot = bot
+        self._users = users
+        self._pacer = pacer
+        self._max_attempts = max_attempts
+        self._max_wait = max_wait
+
+    async def send(
+        self, chat_id: str, reply: Reply, checkpoint: ReplyCheckpoint | None = None
+    ) -> SendResult:
+        """Send one reply (several messages when long); stop at the first failure."""
+        ids: list[int] = []
+        for chunk in render_chunks(reply):
+            result = await self._send_chunk(chat_id, chunk, checkpoint)
+            if result.outcome is not Outcome.SENT:
+                return SendResult(result.outcome, tuple(ids), result.reason)
+            ids.extend(result.message_ids)
+        return SendResult(Outcome.SENT, tuple(ids))
+
+    async def _send_chunk(
+        self, chat_id: str, chunk: Chunk, checkpoint: ReplyCheckpoint | None
+    ) -> SendResult:
+        backoff = 0.5
+        waited = 0.0
+        for attempt in range(1, self._max_attempts + 1):
+            await self._pacer.wait(chat_id)
+            if checkpoint is not None:
+                await checkpoint.before_send()
+            try:
+                message = await self._bot.send_message(
+                    chat_id=int(chat_id),
+                    text=chunk.html,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard(chunk.choices),
+                    link_preview_options=_NO_PREVIEW,
+                )
+                if checkpoint is not None:
+                    checkpoint.sent()
+                return SendResult(Outcome.SENT, (message.message_id,))
+            except RetryAfter as error:
+                delay = retry_seconds(error)
+                log.warning("telegram 429 for chat %s: retry after %.1f s", chat_id, delay)
+                if waited + delay > self._max_wait:
+                    return SendResult(Outcome.FAILED, reason=f"429 retry after {delay:g} s")
+                if checkpoint is not None:
+                    await checkpoint.refused()
+                waited += delay
+                await asyncio.sleep(delay)
+            except Forbidden as error:
+                log.info("telegram 403 for chat %s (%s): marked unreachable", chat_id, error)
+                await self._users.mark_unreachable(TRANSPORT, chat_id)
+                return SendResult(Outcome.UNREACHABLE, reason=f"403 {error.message}")
+            except InvalidToken:
+                raise
+            except BadRequest as error:
+                log.error("telegram 400 for chat %s, not retried: %s", chat_id, error.message)
+                return SendResult(Outcome.REJECTED, reason=f"400 {error.message}")
+            except ChatMigrated as error:
+                return SendResult(Outcome.REJECTED, reason=f"chat migrated: {error.message}")
+            except (NetworkError, TelegramError) as error:
+                log.warning(
+                    "telegram send to chat %s failed (attempt %d): %s", chat_id, attempt, error
+                )
+                if attempt == self._max_attempts:
+                    return SendResult(Outcome.FAILED, reason=str(error))
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+        return SendResult(Outcome.FAILED, reason="too many attempts")
