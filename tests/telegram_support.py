@@ -68,3 +68,45 @@ def last(messages: list[SentMessage]) -> SentMessage:
 def press(server: BotApiServer, chat: int, message: SentMessage, label: str) -> None:
     """Press the button labelled ``label`` on ``message``."""
     server.press_button(chat, message.message_id, message.button_data(label))
+
+
+async def onboard_by_buttons(
+    server: BotApiServer, chat: int, language: str, region: str, town: str | None = None
+) -> None:
+    """/start, then the language, region and town buttons (the last town button skips)."""
+    server.send_text(chat, "/start")
+    press(server, chat, last(await server.wait_for_messages(chat, 1, timeout=60)), language)
+    press(server, chat, last(await server.wait_for_messages(chat, 3)), region)
+    town_prompt = last(await server.wait_for_messages(chat, 4))
+    press(server, chat, town_prompt, town or town_prompt.buttons()[-1][0])
+    await server.wait_for_messages(chat, 6)
+
+
+# (chat, Telegram language, language button, region button, question, a centre it must name)
+QUESTIONS = [
+    (2001, "uk", "Українська", "Kreis Viersen", "Мені потрібна допомога з боргами",
+     "Schuldner- und Insolvenzberatung"),
+    (2002, "tr", "Türkçe", "Rhein-Sieg-Kreis", "Oturum izni için nereye gitmeliyim?",
+     "Ausländerbehörde Rhein-Sieg-Kreis"),
+    (2003, "fa", "فارسی", "Kreis Steinfurt", "برای شناسایی مدرک دانشگاهی کجا بروم؟",
+     "Anerkennungsberatung (IQ Netzwerk)"),
+    (2004, "de", "Deutsch", "Kreis Viersen", "Wo finde ich einen Deutschkurs?",
+     "Integrations- und Sprachkurse"),
+]  # fmt: skip
+
+
+async def ask_everyone(server: BotApiServer) -> None:
+    """Onboard the QUESTIONS users by buttons, all at once; each gets the right centre."""
+    for chat, code, *_ in QUESTIONS:
+        server.add_user(chat, "User", language_code=code)
+    await asyncio.gather(
+        *(
+            onboard_by_buttons(server, chat, button, region)
+            for chat, _, button, region, *_ in QUESTIONS
+        )
+    )
+    for chat, _, _, _, question, _ in QUESTIONS:
+        server.send_text(chat, question)
+    for chat, code, _, _, _, centre in QUESTIONS:
+        answer = last(await server.wait_for_messages(chat, 7))
+        assert answer.text is not None and centre in answer.text, (code, answer.text)

@@ -22,7 +22,7 @@ from bot.storage.directory_repository import DirectoryRepository
 from bot.storage.models import UserRow
 from bot.transports.telegram.webhook import SECRET_HEADER
 from tests.botapi import BotApiServer
-from tests.telegram_support import free_port, last, press, telegram_bot
+from tests.telegram_support import ask_everyone, free_port, last, press, telegram_bot
 
 
 @pytest.fixture
@@ -61,40 +61,11 @@ async def test_onboarding_by_buttons_then_an_arabic_question(
     assert [e for e in answer.entities if e["type"] == "bold"]
 
 
-QUESTIONS = [
-    (2001, "uk", "Українська", "Kreis Viersen", "Мені потрібна допомога з боргами",
-     "Schuldner- und Insolvenzberatung"),
-    (2002, "tr", "Türkçe", "Rhein-Sieg-Kreis", "Oturum izni için nereye gitmeliyim?",
-     "Ausländerbehörde Rhein-Sieg-Kreis"),
-    (2003, "fa", "فارسی", "Kreis Steinfurt", "برای شناسایی مدرک دانشگاهی کجا بروم؟",
-     "Anerkennungsberatung (IQ Netzwerk)"),
-    (2004, "de", "Deutsch", "Kreis Viersen", "Wo finde ich einen Deutschkurs?",
-     "Integrations- und Sprachkurse"),
-]  # fmt: skip
-
-
 async def test_four_users_in_four_languages_at_once_get_the_right_centres(
     server: BotApiServer, database_url: str, clock: FixedClock
 ) -> None:
-    for chat, code, *_ in QUESTIONS:
-        server.add_user(chat, "User", language_code=code)
     async with telegram_bot(server, database_url, clock):
-        for chat, *_ in QUESTIONS:
-            server.send_text(chat, "/start")
-        for chat, _, language, _, _, _ in QUESTIONS:
-            press(server, chat, last(await server.wait_for_messages(chat, 1)), language)
-        for chat, _, _, region, _, _ in QUESTIONS:
-            press(server, chat, last(await server.wait_for_messages(chat, 3)), region)
-        for chat, *_ in QUESTIONS:
-            town_prompt = last(await server.wait_for_messages(chat, 4))
-            server.press_button(chat, town_prompt.message_id, town_prompt.buttons()[-1][1] or "")
-        for chat, *_ in QUESTIONS:
-            await server.wait_for_messages(chat, 6)
-        for chat, _, _, _, question, _ in QUESTIONS:
-            server.send_text(chat, question)
-        for chat, code, _, _, _, centre in QUESTIONS:
-            answer = last(await server.wait_for_messages(chat, 7))
-            assert answer.text is not None and centre in answer.text, (code, answer.text)
+        await ask_everyone(server)
 
 
 async def test_a_deep_link_onboards_in_one_step(

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.botapi import BotApiServer
+from tests.telegram_support import ask_everyone, onboard_by_buttons
 
 QUESTION = "Ich brauche Hilfe mit meinen Schulden"
 
@@ -70,17 +71,11 @@ async def test_wegweiser_run_onboards_answers_and_stops_cleanly(
     server.add_user(1, "Amal", language_code="ar")
     bot = BotProcess(tmp_path, server)
     await bot.start()
-    server.send_text(1, "/start")
-    prompt = (await server.wait_for_messages(1, 1, timeout=60))[-1]
-    server.press_button(1, prompt.message_id, prompt.button_data("العربية"))
-    region_prompt = (await server.wait_for_messages(1, 3))[-1]
-    server.press_button(1, region_prompt.message_id, region_prompt.button_data("Kreis Steinfurt"))
-    town_prompt = (await server.wait_for_messages(1, 4))[-1]
-    server.press_button(1, town_prompt.message_id, town_prompt.button_data("Rheine"))
-    await server.wait_for_messages(1, 6)
+    await onboard_by_buttons(server, 1, "العربية", "Kreis Steinfurt", "Rheine")
     server.send_text(1, "وين الجوب سنتر؟")
     answer = (await server.wait_for_messages(1, 7))[-1]
     assert "Jobcenter Kreis Steinfurt" in (answer.text or "")
+    await ask_everyone(server)  # four more users, in Ukrainian, Turkish, Farsi and German
 
     assert await bot.stop(signal.SIGTERM) == 0
     assert "stopped" in bot.log_text
