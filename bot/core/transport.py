@@ -3,11 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import Enum
 from typing import Protocol
 
 from bot.core.messages import Incoming, Reply
 
 MessageHandler = Callable[[Incoming], Awaitable[list[Reply]]]
+
+
+class Outcome(Enum):
+    """How sending one message ended."""
+
+    SENT = "sent"
+    UNREACHABLE = "unreachable"  # blocked, deactivated: never retried
+    REJECTED = "rejected"  # the platform refused this message: not retried
+    FAILED = "failed"  # gave up for now (network, rate limit): may be retried later
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """The outcome of sending one reply, with the platform's message ids and the reason."""
+
+    outcome: Outcome
+    message_ids: tuple[str, ...] = ()
+    reason: str = ""
 
 
 class Transport(Protocol):
@@ -24,6 +44,6 @@ class Transport(Protocol):
         """Receive messages until stopped or the input ends."""
         ...
 
-    async def send(self, chat_id: str, reply: Reply) -> str | None:
-        """Send one reply to a chat; return the platform's message id if it has one."""
+    async def send(self, chat_id: str, reply: Reply) -> Delivery:
+        """Send one reply to a chat (paced, retried as the platform wants)."""
         ...

@@ -11,7 +11,7 @@ import sys
 from typing import TextIO
 
 from bot.core.messages import Choice, Incoming, Reply
-from bot.core.transport import MessageHandler
+from bot.core.transport import Delivery, MessageHandler, Outcome
 
 
 def render(reply: Reply) -> str:
@@ -79,9 +79,9 @@ class ConsoleTransport:
         for reply in replies:
             await self.send(self._user, reply)
 
-    async def send(self, chat_id: str, reply: Reply) -> str | None:
+    async def send(self, chat_id: str, reply: Reply) -> Delivery:
         """Print one reply; remember its choices for the next line."""
         self._choices = reply.choices
         self._stdout.write(render(reply) + "\n\n")
         self._stdout.flush()
-        return None
+        return Delivery(Outcome.SENT)

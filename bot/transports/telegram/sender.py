@@ -11,9 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from dataclasses import dataclass
 from datetime import timedelta
-from enum import Enum
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -31,6 +29,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.core.checkpoint import ReplyCheckpoint
 from bot.core.messages import Choice, Reply
 from bot.core.ratelimit import Pacer
+from bot.core.transport import Delivery, Outcome
 from bot.storage.user_repository import UserRepository
 from bot.transports.telegram.incoming import TRANSPORT
 from bot.transports.telegram.render import Chunk, keyboard_rows, render_chunks
@@ -38,24 +37,6 @@ from bot.transports.telegram.render import Chunk, keyboard_rows, render_chunks
 log = logging.getLogger(__name__)
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-
-
-class Outcome(Enum):
-    """How a send ended."""
-
-    SENT = "sent"
-    UNREACHABLE = "unreachable"
-    REJECTED = "rejected"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class SendResult:
-    """The outcome of sending one reply, with Telegram's message ids and reason."""
-
-    outcome: Outcome
-    message_ids: tuple[int, ...] = ()
-    reason: str = ""
 
 
 def retry_seconds(error: RetryAfter) -> float:
@@ -97,19 +78,19 @@ class TelegramSender:
 
     async def send(
         self, chat_id: str, reply: Reply, checkpoint: ReplyCheckpoint | None = None
-    ) -> SendResult:
+    ) -> Delivery:
         """Send one reply (several messages when long); stop at the first failure."""
-        ids: list[int] = []
+        ids: list[str] = []
         for chunk in render_chunks(reply):
             result = await self._send_chunk(chat_id, chunk, checkpoint)
             if result.outcome is not Outcome.SENT:
-                return SendResult(result.outcome, tuple(ids), result.reason)
+                return Delivery(result.outcome, tuple(ids), result.reason)
             ids.extend(result.message_ids)
-        return SendResult(Outcome.SENT, tuple(ids))
+        return Delivery(Outcome.SENT, tuple(ids))
 
     async def _send_chunk(
         self, chat_id: str, chunk: Chunk, checkpoint: ReplyCheckpoint | None
-    ) -> SendResult:
+    ) -> Delivery:
         backoff = 0.5
         waited = 0.0
         for attempt in range(1, self._max_attempts + 1):
@@ -126,12 +107,12 @@ class TelegramSender:
                 )
                 if checkpoint is not None:
                     checkpoint.sent()
-                return SendResult(Outcome.SENT, (message.message_id,))
+                return Delivery(Outcome.SENT, (str(message.message_id),))
             except RetryAfter as error:
                 delay = retry_seconds(error)
                 log.warning("telegram 429 for chat %s: retry after %.1f s", chat_id, delay)
                 if waited + delay > self._max_wait:
-                    return SendResult(Outcome.FAILED, reason=f"429 retry after {delay:g} s")
+                    return Delivery(Outcome.FAILED, reason=f"429 retry after {delay:g} s")
                 if checkpoint is not None:
                     await checkpoint.refused()
                 waited += delay
@@ -139,20 +120,20 @@ class TelegramSender:
             except Forbidden as error:
                 log.info("telegram 403 for chat %s (%s): marked unreachable", chat_id, error)
                 await self._users.mark_unreachable(TRANSPORT, chat_id)
-                return SendResult(Outcome.UNREACHABLE, reason=f"403 {error.message}")
+                return Delivery(Outcome.UNREACHABLE, reason=f"403 {error.message}")
             except InvalidToken:
                 raise
             except BadRequest as error:
                 log.error("telegram 400 for chat %s, not retried: %s", chat_id, error.message)
-                return SendResult(Outcome.REJECTED, reason=f"400 {error.message}")
+                return Delivery(Outcome.REJECTED, reason=f"400 {error.message}")
             except ChatMigrated as error:
-                return SendResult(Outcome.REJECTED, reason=f"chat migrated: {error.message}")
+                return Delivery(Outcome.REJECTED, reason=f"chat migrated: {error.message}")
             except (NetworkError, TelegramError) as error:
                 log.warning(
                     "telegram send to chat %s failed (attempt %d): %s", chat_id, attempt, error
                 )
                 if attempt == self._max_attempts:
-                    return SendResult(Outcome.FAILED, reason=str(error))
+                    return Delivery(Outcome.FAILED, reason=str(error))
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
-        return SendResult(Outcome.FAILED, reason="too many attempts")
+        return Delivery(Outcome.FAILED, reason="too many attempts")

@@ -23,7 +23,7 @@ from bot.core.dispatch import Dispatcher
 from bot.core.messages import Reply
 from bot.core.profile import BotProfile
 from bot.core.ratelimit import Pacer
-from bot.core.transport import MessageHandler
+from bot.core.transport import Delivery, MessageHandler, Outcome
 from bot.storage.handled_events import HandledEvents
 from bot.storage.user_repository import UserRepository
 from bot.transports.telegram.incoming import (
@@ -33,7 +33,7 @@ from bot.transports.telegram.incoming import (
     to_incoming,
 )
 from bot.transports.telegram.polling import Poller
-from bot.transports.telegram.sender import Outcome, TelegramSender
+from bot.transports.telegram.sender import TelegramSender
 from bot.transports.telegram.webhook import WebhookServer
 
 log = logging.getLogger(__name__)
@@ -192,10 +192,9 @@ class TelegramTransport:
         except TelegramError as error:
             log.warning("telegram: button acknowledgement failed: %s", error)
 
-    async def send(self, chat_id: str, reply: Reply) -> str | None:
-        """Send a proactive message; return the id of its last Telegram message."""
-        result = await self._sender.send(chat_id, reply)
-        return str(result.message_ids[-1]) if result.message_ids else None
+    async def send(self, chat_id: str, reply: Reply) -> Delivery:
+        """Send a proactive message (reminder, announcement)."""
+        return await self._sender.send(chat_id, reply)
 
     async def _publish_profiles(self) -> None:
         """Set the command list and descriptions in every shipped language."""

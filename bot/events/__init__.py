@@ -1,0 +1,1 @@
+"""Events the KI announces: meetings, conferences, network events, and their reminders."""
