@@ -25,8 +25,10 @@ from bot.directory.loader import DEFAULT_TIMEZONE, parse_directory
 from bot.directory.model import Directory
 from bot.i18n import Catalogs, _
 from bot.i18n.locales import SHIPPED_LOCALES, shipped
+from bot.storage.community_repository import CommunityRepository
 from bot.storage.database import Database
 from bot.storage.directory_repository import DirectoryRepository
+from bot.storage.event_repository import EventRepository
 from bot.storage.user_repository import UserRepository
 from handlers import build_router
 
@@ -121,6 +123,8 @@ async def open_app(
         router = build_router()
         services = Services(
             users=UserRepository(database),
+            events=EventRepository(database, config.events.reminder_offsets),
+            community=CommunityRepository(database),
             answering=AnsweringService(directory, lexicon, catalogs, config.contact),
             catalogs=catalogs,
             clock=clock,

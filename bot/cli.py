@@ -58,12 +58,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _chat(app: App, user: str | None, language: str | None) -> int:
-    transport: Transport = ConsoleTransport(
+def _console(app: App, user: str | None, language: str | None) -> Transport:
+    return ConsoleTransport(
         user=user or app.config.console.user,
         language_hint=shipped(language) or shipped(os.environ.get("LANG")),
     )
-    await transport.run(app.handle)
+
+
+async def _chat(app: App, user: str | None, language: str | None) -> int:
+    await _console(app, user, language).run(app.handle)
     return 0
 
 
@@ -74,7 +77,7 @@ async def _serve(app: App) -> int:
             "wegweiser: no transport is enabled in the config; chatting on the console",
             file=sys.stderr,
         )
-        return await _chat(app, None, None)
+        transports = [_console(app, None, None)]
     try:
         await serve(transports, app)
     except StartError as error:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.events.schedule import parse_offset
 from bot.i18n.locales import SHIPPED_LOCALES
 
 CONFIG_ENV = "WEGWEISER_CONFIG"
@@ -84,6 +85,13 @@ class LimitsConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class EventsConfig:
+    """Reminders before events: offsets in minutes (whole days count on the wall clock)."""
+
+    reminder_offsets: tuple[int, ...] = (7 * 1440, 1440)
+
+
+@dataclass(frozen=True, slots=True)
 class TelegramConfig:
     """The Telegram transport (python-telegram-bot)."""
 
@@ -126,6 +134,7 @@ class Config:
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     console: ConsoleConfig = field(default_factory=ConsoleConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
+    events: EventsConfig = field(default_factory=EventsConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
 
 
@@ -203,7 +212,9 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         ConfigError: with one line per problem found.
     """
     problems: list[str] = []
-    sections = ("database", "bot", "contact", "logging", "console", "limits", "telegram")
+    sections = (
+        "database", "bot", "contact", "logging", "console", "limits", "events", "telegram",
+    )  # fmt: skip
     for name in sorted(set(raw) - set(sections)):
         problems.append(f"[{name}]: unknown section")
 
@@ -257,6 +268,7 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     )
     limits_table.finish()
 
+    events = _events(_table(raw, "events", problems), problems)
     telegram = _telegram(_table(raw, "telegram", problems), env, problems)
 
     if problems:
@@ -268,8 +280,25 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         logging=logging_config,
         console=console,
         limits=limits,
+        events=events,
         telegram=telegram,
     )
+
+
+def _events(table: _Reader, problems: list[str]) -> EventsConfig:
+    table.known.add("reminder_offsets")
+    raw = table.table.get("reminder_offsets", ["7d", "1d"])
+    table.finish()
+    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+        problems.append('[events] reminder_offsets: expected a list like ["7d", "1d"]')
+        return EventsConfig()
+    offsets: list[int] = []
+    for item in raw:
+        try:
+            offsets.append(parse_offset(item))
+        except ValueError as error:
+            problems.append(f"[events] reminder_offsets: {error}")
+    return EventsConfig(tuple(sorted(set(offsets), reverse=True)))
 
 
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import socket
 import sys
 
 from bot.app import App
 from bot.core.transport import Transport
 from bot.storage.handled_events import HandledEvents
+from bot.storage.ledger import Ledger
+from scheduler.runner import Timekeeper
+from scheduler.sender import NoticeSender
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +45,22 @@ def enabled_transports(app: App) -> list[Transport]:
     return transports
 
 
+def timekeeper(app: App, transports: list[Transport]) -> Timekeeper:
+    """The scheduler and notice sender for these transports."""
+    services = app.services
+    sender = NoticeSender(
+        Ledger(app.database),
+        services.events,
+        services.users,
+        services.catalogs,
+        services.clock,
+        {transport.name: transport for transport in transports},
+        services.default_locale,
+    )
+    holder = f"{socket.gethostname()}:{os.getpid()}"
+    return Timekeeper(app.database, sender, services.clock, holder)
+
+
 async def serve(transports: list[Transport], app: App) -> None:
     """Run the transports until SIGINT or SIGTERM; then let each finish what it has in hand.
 
@@ -48,6 +69,7 @@ async def serve(transports: list[Transport], app: App) -> None:
     """
     loop = asyncio.get_running_loop()
     tasks = [asyncio.create_task(t.run(app.handle), name=t.name) for t in transports]
+    tasks.append(asyncio.create_task(timekeeper(app, transports).run(), name="scheduler"))
     stop = asyncio.Event()
     for number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(number, stop.set)

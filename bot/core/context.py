@@ -10,6 +10,8 @@ from bot.core.clock import Clock
 from bot.core.messages import Incoming
 from bot.core.pending import PendingQuestions
 from bot.i18n import Catalogs
+from bot.storage.community_repository import CommunityRepository
+from bot.storage.event_repository import EventRepository
 from bot.storage.user_repository import User, UserRepository
 
 
@@ -18,6 +20,8 @@ class Services:
     """Long-lived services shared by all handlers, built by the composition root."""
 
     users: UserRepository
+    events: EventRepository
+    community: CommunityRepository
     answering: AnsweringService
     catalogs: Catalogs
     clock: Clock

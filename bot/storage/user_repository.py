@@ -81,6 +81,12 @@ class UserRepository:
             await session.flush()
             return _user(row)
 
+    async def get(self, user_id: int) -> User | None:
+        """The user with this id."""
+        async with self._database.session() as session:
+            row = await session.get(UserRow, user_id)
+            return _user(row) if row else None
+
     async def save(self, user: User) -> None:
         """Store the user's preferences and conversation step."""
         async with self._database.session() as session, session.begin():

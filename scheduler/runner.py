@@ -1,0 +1,93 @@
+"""The timed work of a running bot, woken by APScheduler; the database rows are the truth.
+
+APScheduler keeps no state of its own here (memory job store): at start and
+every ``tick`` the due reminder slots are read from the database and fired,
+and a one-off job is set for the next slot's due time. Only the holder of the
+``scheduler`` lease fires reminders, so several processes on one database
+never fire one twice. Every process drains the ledger for its own transports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.core.clock import Clock
+from bot.events.schedule import UTC
+from bot.storage.database import Database
+from bot.storage.ledger import Ledger
+from scheduler.lease import Lease
+from scheduler.reminders import fire_due_reminders, next_reminder_due
+from scheduler.sender import NoticeSender
+
+log = logging.getLogger(__name__)
+
+LEASE_TTL = timedelta(seconds=45)
+
+
+class Timekeeper:
+    """Fires due reminders (as the leader) and keeps the notice sender going."""
+
+    def __init__(
+        self,
+        database: Database,
+        sender: NoticeSender,
+        clock: Clock,
+        holder: str,
+        tick_seconds: float = 15.0,
+    ) -> None:
+        self._database = database
+        self._sender = sender
+        self._clock = clock
+        self._lease = Lease(database, "scheduler", holder, LEASE_TTL)
+        self._tick_seconds = tick_seconds
+        self._leading = False
+        self._scheduler = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+
+    async def tick(self) -> None:
+        """Take or keep the lease; as leader fire due reminders and set the next wake-up."""
+        now = self._clock.now()
+        leading = await self._lease.acquire(now)
+        if leading and not self._leading:
+            lost = await Ledger(self._database).recover()
+            log.info("scheduler: leading; %d notice(s) in flight at a crash marked unknown", lost)
+        self._leading = leading
+        if not leading:
+            return
+        report = await fire_due_reminders(self._database, now)
+        if report.fired or report.missed:
+            log.info(
+                "reminders: %d fired (%d notices), %d missed",
+                report.fired, report.notices, report.missed,
+            )  # fmt: skip
+        if report.notices:
+            self._sender.wake.set()
+        due = await next_reminder_due(self._database)
+        if due is not None:
+            self._scheduler.add_job(
+                self.tick, "date", run_date=max(due, now), id="next-reminder",
+                replace_existing=True,
+            )  # fmt: skip
+
+    async def run(self) -> None:
+        """Run until cancelled; a clean stop gives the lease up at once."""
+        await self.tick()
+        self._scheduler.add_job(
+            self.tick, "interval", seconds=self._tick_seconds, id="tick", replace_existing=True
+        )
+        self._scheduler.start()
+        sending = asyncio.create_task(self._sender.run())
+        try:
+            await asyncio.Event().wait()
+        finally:
+            self._scheduler.shutdown(wait=False)
+            sending.cancel()
+            await asyncio.gather(sending, return_exceptions=True)
+            if self._leading:
+                await self._lease.release()
