@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.app import App, open_app
+from bot.cli_events import add_parsers as add_event_parsers
+from bot.cli_events import events_command, mso_command
 from bot.config import Config, ConfigError, load_config
 from bot.core.transport import Transport
 from bot.directory.export import export_directory
@@ -51,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     checking.add_argument("file", type=Path)
     exporting = actions.add_parser("export", help="write the directory as YAML")
     exporting.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+
+    add_event_parsers(commands)
 
     database = commands.add_parser("db", help="database maintenance")
     database_actions = database.add_subparsers(dest="action", required=True)
@@ -156,7 +160,7 @@ def _check(path: Path) -> int:
 
 
 async def _run(config: Config, args: argparse.Namespace) -> int:
-    serving = args.command in ("run", "chat", "ask")
+    serving = args.command in ("run", "chat", "ask", "events", "mso")
     async with open_app(config, load_demo=serving) as app:
         if args.command == "run":
             return await _serve(app)
@@ -166,6 +170,10 @@ async def _run(config: Config, args: argparse.Namespace) -> int:
             return await _ask(app, args.question, args.lang, args.region, args.json)
         if args.command == "directory":
             return await _directory(app, args)
+        if args.command == "events":
+            return await events_command(app, args)
+        if args.command == "mso":
+            return await mso_command(app, args)
         return 0  # db upgrade: open_app has already upgraded the schema
 
 

@@ -99,6 +99,7 @@ class TelegramConfig:
     token: str = field(default="", repr=False)
     base_url: str = ""
     base_file_url: str = ""
+    username: str = ""
     mode: str = "polling"
     poll_timeout: int = 25
     webhook_listen: str = "127.0.0.1:8443"
@@ -313,6 +314,7 @@ def _telegram(table: _Reader, env: Mapping[str, str], problems: list[str]) -> Te
         token=env.get("WEGWEISER_TELEGRAM_TOKEN") or token,
         base_url=table.text("base_url", ""),
         base_file_url=table.text("base_file_url", ""),
+        username=table.text("username", "").lstrip("@"),
         mode=table.text("mode", "polling"),
         poll_timeout=table.whole("poll_timeout", 25, 0, 50),
         webhook_listen=table.text("webhook_listen", "127.0.0.1:8443"),

@@ -2,7 +2,7 @@
 
 from bot.core.router import Router
 from bot.i18n import N_
-from handlers import ask, help, onboarding, settings
+from handlers import ask, events, help, onboarding, settings, subscriptions
 
 
 def build_router() -> Router:
@@ -11,12 +11,19 @@ def build_router() -> Router:
     router.command("start", onboarding.start, N_("start again and choose your language"))
     router.command("language", settings.change_language, N_("change your language"))
     router.command("region", settings.change_region, N_("change your region and town"))
+    router.command("events", events.list_events, N_("upcoming meetings and events"))
+    router.command("subscribe", subscriptions.subscribe, N_("get notices of new events"))
+    router.command("unsubscribe", subscriptions.unsubscribe, N_("stop notices"))
     router.command("privacy", help.privacy, N_("what the bot stores about you"))
     router.command("help", help.show_help, N_("what the bot can do"))
     router.choice("lang", onboarding.chose_language)
     router.choice("region", onboarding.chose_region)
     router.choice("town", onboarding.chose_town)
     router.choice("askregion", ask.chose_region_for_question)
+    router.choice("remind", events.remind_me)
+    router.choice("ics", events.calendar_file)
+    router.choice("sub", subscriptions.chose_subscription)
+    router.choice("unsub", subscriptions.chose_unsubscription)
     router.step(onboarding.STEP_LANGUAGE, onboarding.typed_during_language)
     router.step(onboarding.STEP_LANGUAGE_ONLY, onboarding.typed_during_language)
     router.step(onboarding.STEP_REGION, onboarding.typed_during_region)

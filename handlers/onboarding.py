@@ -10,7 +10,7 @@ from bot.directory.model import TOPICS
 from bot.i18n import _
 from bot.i18n.bidi import start_rtl_lines
 from bot.i18n.locales import SHIPPED_LOCALES, is_rtl, native_name, shipped
-from handlers import ask
+from handlers import ask, subscriptions
 
 STEP_LANGUAGE = "language"
 STEP_LANGUAGE_ONLY = "language_only"  # the region came with a deep link
@@ -63,15 +63,21 @@ async def start(context: Context) -> list[Reply]:
     topic = link.get("topic", "")
     if topic in TOPICS:
         context.services.pending_topics.put(context.user.id, topic, context.now)
-    region = directory.region(link.get("region", ""))
+    joined: list[Reply] = []
+    region_key = link.get("region", "")
+    if "mso" in link:
+        confirmation, mso_region = await subscriptions.join_mso(context, link["mso"])
+        joined.append(confirmation)
+        region_key = region_key or mso_region or ""
+    region = directory.region(region_key)
     if region is not None:
         await context.update_user(region=region.key, town=None, region_asked=True)
     language = shipped(link.get("lang"))
     if language is not None:
-        return await _set_language(context, language, ask_region=region is None)
+        return [*joined, *await _set_language(context, language, ask_region=region is None)]
     hint = shipped(context.user.locale) or shipped(context.incoming.language_hint)
     await context.update_user(step=STEP_LANGUAGE if region is None else STEP_LANGUAGE_ONLY)
-    return [_language_prompt(context, hint)]
+    return [*joined, _language_prompt(context, hint)]
 
 
 def region_prompt(context: Context) -> Reply:

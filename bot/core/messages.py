@@ -45,12 +45,22 @@ class Choice:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a reply, e.g. an event as an .ics calendar file."""
+
+    name: str
+    content: bytes
+    mime: str
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
-    """What the bot says back: styled text and optional choices."""
+    """What the bot says back: styled text, optional choices, an optional file."""
 
     spans: tuple[Span, ...]
     choices: tuple[Choice, ...] = ()
     rtl: bool = False
+    attachment: Attachment | None = None
 
     @property
     def text(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from babel.dates import format_skeleton, format_time
+from babel.dates import format_date, format_time
 
 from bot.core.builder import ReplyBuilder
 from bot.core.messages import Choice, Reply, Span, Style
@@ -33,11 +33,11 @@ FIELD_NAMES = {
 
 
 def when(event: Event, starts: datetime, locale: str) -> str:
-    """``Montag, 14. Dezember, 17:00–19:00`` in the reader's language, in the event's zone."""
+    """``Montag, 14. Dezember 2026, 17:00–19:00`` in the reader's language and the event's zone."""
     language = babel_locale(locale)
     local = starts.astimezone(event.zone)
     text = "{date}, {time}".format(
-        date=format_skeleton("MMMMEEEEd", local, tzinfo=event.zone, locale=language),
+        date=format_date(local, "full", locale=language),
         time=format_time(local, "short", tzinfo=event.zone, locale=language),
     )
     if event.ends_at is not None:

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events.model import Event, changed_fields
@@ -83,6 +83,16 @@ def _write(row: EventRow, event: Event) -> None:
     row.cancelled = event.cancelled
 
 
+async def slot_counts(session: AsyncSession, event_id: int) -> dict[str, int]:
+    """Reminder slots of an event per status."""
+    rows = await session.execute(
+        select(ReminderSlotRow.status, func.count())
+        .where(ReminderSlotRow.event_id == event_id)
+        .group_by(ReminderSlotRow.status)
+    )
+    return {status: count for status, count in rows.tuples()}
+
+
 async def recipients(session: AsyncSession, event: Event) -> list[Recipient]:
     """Reachable subscribers of the event's channel and region, and who asked to be reminded."""
     subscribed = select(SubscriptionRow.user_id).where(SubscriptionRow.channel == event.channel)
@@ -107,43 +117,71 @@ class EventRepository:
 
     async def add(self, event: Event, now: datetime) -> Event:
         """Store a new event, plan its reminders and announce it to the channel's subscribers."""
-        now = now.astimezone(UTC)
         async with self._database.session() as session, session.begin():
-            row = EventRow(uid=event.uid or f"{uuid.uuid4()}@wegweiser", created_at=now)
-            _write(row, event)
-            row.updated_at = now
-            session.add(row)
-            await session.flush()
-            stored = to_event(row)
-            await self._plan(session, stored, now)
-            subscribers = await recipients(session, stored)
-            await enqueue(
-                session, subscribers, key=f"announce:{stored.id}", kind="announce",
-                now=now, event_id=stored.id,
-            )  # fmt: skip
-            return stored
+            return await self._add(session, event, now.astimezone(UTC))
 
     async def update(self, event: Event, now: datetime) -> tuple[Event, list[str]]:
         """Store a changed event, move its reminders and tell who expects it what changed."""
-        now = now.astimezone(UTC)
         async with self._database.session() as session, session.begin():
-            row = await session.get(EventRow, event.id)
-            if row is None:
-                raise EventNotFoundError(event.id)
-            before = to_event(row)
-            _write(row, event)
-            row.updated_at = now
-            await session.flush()
-            after = to_event(row)
-            changed = changed_fields(before, after)
-            await self._plan(session, after, now)
-            if changed and not after.cancelled:
-                await enqueue(
-                    session, await recipients(session, after),
-                    key=f"change:{after.id}:{now.isoformat()}", kind="change", now=now,
-                    event_id=after.id, details={"changed": changed},
-                )  # fmt: skip
-            return after, changed
+            return await self._update(session, event, now.astimezone(UTC))
+
+    async def import_events(self, events: list[Event], now: datetime) -> tuple[int, int]:
+        """Add new events and update known ones (same UID), all in one transaction.
+
+        Returns (added, updated).
+        """
+        now = now.astimezone(UTC)
+        added = updated = 0
+        async with self._database.session() as session, session.begin():
+            for event in events:
+                known = (
+                    await session.scalar(select(EventRow).where(EventRow.uid == event.uid))
+                    if event.uid
+                    else None
+                )
+                if known is None:
+                    await self._add(session, event, now)
+                    added += 1
+                else:
+                    await self._update(session, replace(event, id=known.id), now)
+                    updated += 1
+        return added, updated
+
+    async def _add(self, session: AsyncSession, event: Event, now: datetime) -> Event:
+        row = EventRow(uid=event.uid or f"{uuid.uuid4()}@wegweiser", created_at=now)
+        _write(row, event)
+        row.updated_at = now
+        session.add(row)
+        await session.flush()
+        stored = to_event(row)
+        await self._plan(session, stored, now)
+        subscribers = await recipients(session, stored)
+        await enqueue(
+            session, subscribers, key=f"announce:{stored.id}", kind="announce",
+            now=now, event_id=stored.id,
+        )  # fmt: skip
+        return stored
+
+    async def _update(
+        self, session: AsyncSession, event: Event, now: datetime
+    ) -> tuple[Event, list[str]]:
+        row = await session.get(EventRow, event.id)
+        if row is None:
+            raise EventNotFoundError(event.id)
+        before = to_event(row)
+        _write(row, event)
+        row.updated_at = now
+        await session.flush()
+        after = to_event(row)
+        changed = changed_fields(before, after)
+        await self._plan(session, after, now)
+        if changed and not after.cancelled:
+            await enqueue(
+                session, await recipients(session, after),
+                key=f"change:{after.id}:{now.isoformat()}", kind="change", now=now,
+                event_id=after.id, details={"changed": changed},
+            )  # fmt: skip
+        return after, changed
 
     async def cancel(self, event_id: int, now: datetime) -> Event:
         """Cancel an event: its reminders are dropped and who expects it is told."""
@@ -163,6 +201,11 @@ class EventRepository:
                 kind="cancel", now=now, event_id=event.id,
             )  # fmt: skip
             return event
+
+    async def reminder_counts(self, event_id: int) -> dict[str, int]:
+        """How many reminder slots of the event are planned, fired, missed."""
+        async with self._database.session() as session:
+            return await slot_counts(session, event_id)
 
     async def get(self, event_id: int) -> Event | None:
         """The event with this id."""
@@ -236,8 +279,3 @@ class EventRepository:
                         status=PLANNED,
                     )
                 )
-
-
-def with_changes(event: Event, **changes: object) -> Event:
-    """A copy of ``event`` with some fields changed."""
-    return replace(event, **changes)  # type: ignore[arg-type]

@@ -8,17 +8,30 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import tempfile
+from pathlib import Path
 from typing import TextIO
 
-from bot.core.messages import Choice, Incoming, Reply
+from bot.core.messages import Attachment, Choice, Incoming, Reply
 from bot.core.transport import Delivery, MessageHandler, Outcome
 
 
-def render(reply: Reply) -> str:
-    """A reply as the console shows it: the text, then numbered choices."""
+def render(reply: Reply, saved_as: Path | None = None) -> str:
+    """A reply as the console shows it: the text, a file it came with, numbered choices."""
     lines = [reply.text]
+    if reply.attachment is not None:
+        lines.append(f"📎 {saved_as or reply.attachment.name}")
     lines.extend(f"  {number}) {choice.label}" for number, choice in enumerate(reply.choices, 1))
     return "\n".join(lines)
+
+
+def save_attachment(attachment: Attachment) -> Path:
+    """Write a reply's file where the console user can open it."""
+    folder = Path(tempfile.gettempdir()) / "wegweiser-files"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / Path(attachment.name).name
+    path.write_bytes(attachment.content)
+    return path
 
 
 class ConsoleTransport:
@@ -82,6 +95,7 @@ class ConsoleTransport:
     async def send(self, chat_id: str, reply: Reply) -> Delivery:
         """Print one reply; remember its choices for the next line."""
         self._choices = reply.choices
-        self._stdout.write(render(reply) + "\n\n")
+        saved = save_attachment(reply.attachment) if reply.attachment else None
+        self._stdout.write(render(reply, saved) + "\n\n")
         self._stdout.flush()
         return Delivery(Outcome.SENT)

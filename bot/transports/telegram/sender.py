@@ -13,7 +13,14 @@ import logging
 import warnings
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+    Message,
+)
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -27,7 +34,7 @@ from telegram.error import (
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.core.checkpoint import ReplyCheckpoint
-from bot.core.messages import Choice, Reply
+from bot.core.messages import Attachment, Choice, Reply
 from bot.core.ratelimit import Pacer
 from bot.core.transport import Delivery, Outcome
 from bot.storage.user_repository import UserRepository
@@ -86,10 +93,28 @@ class TelegramSender:
             if result.outcome is not Outcome.SENT:
                 return Delivery(result.outcome, tuple(ids), result.reason)
             ids.extend(result.message_ids)
+        if reply.attachment is not None:
+            result = await self._send_chunk(chat_id, reply.attachment, checkpoint)
+            ids.extend(result.message_ids)
+            return Delivery(result.outcome, tuple(ids), result.reason)
         return Delivery(Outcome.SENT, tuple(ids))
 
+    async def _post(self, chat_id: str, part: Chunk | Attachment) -> Message:
+        if isinstance(part, Attachment):
+            return await self._bot.send_document(
+                chat_id=int(chat_id),
+                document=InputFile(part.content, filename=part.name),
+            )
+        return await self._bot.send_message(
+            chat_id=int(chat_id),
+            text=part.html,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(part.choices),
+            link_preview_options=_NO_PREVIEW,
+        )
+
     async def _send_chunk(
-        self, chat_id: str, chunk: Chunk, checkpoint: ReplyCheckpoint | None
+        self, chat_id: str, chunk: Chunk | Attachment, checkpoint: ReplyCheckpoint | None
     ) -> Delivery:
         backoff = 0.5
         waited = 0.0
@@ -98,13 +123,7 @@ class TelegramSender:
             if checkpoint is not None:
                 await checkpoint.before_send()
             try:
-                message = await self._bot.send_message(
-                    chat_id=int(chat_id),
-                    text=chunk.html,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=keyboard(chunk.choices),
-                    link_preview_options=_NO_PREVIEW,
-                )
+                message = await self._post(chat_id, chunk)
                 if checkpoint is not None:
                     checkpoint.sent()
                 return Delivery(Outcome.SENT, (str(message.message_id),))
