@@ -109,6 +109,8 @@ def _apply(app: App, args: argparse.Namespace, base: Event) -> Event:
     zone = _zone(zone_name)
     starts = _moment(args.start, zone, "--start") if args.start else base.starts_at
     ends = _moment(args.end, zone, "--end") if args.end else base.ends_at
+    if args.start and not args.end and base.ends_at is not None:
+        ends = starts + (base.ends_at - base.starts_at)  # a moved event keeps its length
     if ends is not None and ends <= starts:
         raise UsageError("--end must be after --start")
     region = base.region

@@ -6,13 +6,22 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from bot.app import App, open_app
 from bot.config import Config, DatabaseConfig, LimitsConfig, TelegramConfig
 from bot.core.clock import Clock
+from bot.core.transport import Transport
 from bot.serve import enabled_transports
 from tests.botapi import BotApiServer, SentMessage
+
+
+@dataclass(frozen=True)
+class RunningBot:
+    """The bot's services and its Telegram transport, while it serves."""
+
+    app: App
+    transport: Transport
 
 
 def free_port() -> int:
@@ -42,7 +51,7 @@ async def telegram_bot(
     clock: Clock,
     limits: LimitsConfig | None = None,
     **changes: object,
-) -> AsyncIterator[App]:
+) -> AsyncIterator[RunningBot]:
     """The whole bot (database, directory, router) serving Telegram until the block ends."""
     config = Config(
         database=DatabaseConfig(url=database_url),
@@ -53,7 +62,7 @@ async def telegram_bot(
         [transport] = enabled_transports(app)
         task = asyncio.create_task(transport.run(app.handle))
         try:
-            yield app
+            yield RunningBot(app, transport)
         finally:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)

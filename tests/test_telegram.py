@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -17,12 +19,26 @@ from sqlalchemy import select
 from bot.config import LimitsConfig
 from bot.core.clock import FixedClock
 from bot.directory.loader import parse_directory
+from bot.events.model import Event
+from bot.events.schedule import UTC
 from bot.storage.database import Database
 from bot.storage.directory_repository import DirectoryRepository
+from bot.storage.ledger import Ledger
 from bot.storage.models import UserRow
 from bot.transports.telegram.webhook import SECRET_HEADER
+from scheduler.reminders import fire_due_reminders
+from scheduler.sender import NoticeSender
 from tests.botapi import BotApiServer
-from tests.telegram_support import ask_everyone, free_port, last, press, telegram_bot
+from tests.telegram_support import (
+    RunningBot,
+    ask_everyone,
+    free_port,
+    last,
+    press,
+    telegram_bot,
+)
+
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 @pytest.fixture
@@ -189,7 +205,8 @@ async def test_a_user_who_blocked_the_bot_is_marked_inactive_and_not_retried(
     server: BotApiServer, database_url: str, clock: FixedClock
 ) -> None:
     server.add_user(6001, "Test", language_code="de")
-    async with telegram_bot(server, database_url, clock) as app:
+    async with telegram_bot(server, database_url, clock) as bot:
+        app = bot.app
         server.send_text(6001, "/start")
         server.block(6001)  # before the bot answers
         await server.wait_until(lambda: server.calls_of("sendMessage"))
@@ -297,3 +314,53 @@ async def test_webhook_mode_checks_the_secret_and_answers(
             )
     assert messages[0].text == "Langue\u00a0: Français"
     assert forged.status_code == 401
+
+
+async def send_due_notices(bot: RunningBot) -> None:
+    """What the scheduler does when woken: fire due reminders, drain the ledger."""
+    services = bot.app.services
+    await fire_due_reminders(bot.app.database, services.clock.now())
+    sender = NoticeSender(
+        Ledger(bot.app.database), services.events, services.users, services.catalogs,
+        services.clock, {"telegram": bot.transport}, services.default_locale,
+    )  # fmt: skip
+    await sender.drain()
+
+
+async def test_an_mso_contact_gets_the_announcement_and_both_reminders_through_restarts(
+    server: BotApiServer, database_url: str, clock: FixedClock
+) -> None:
+    server.add_user(9301, "Leyla", language_code="tr")
+    async with telegram_bot(server, database_url, clock) as bot:
+        mso = await bot.app.services.community.add_mso(
+            "Türk Kültür Derneği", "viersen", clock.now()
+        )
+        server.start_deep_link(9301, f"mso-{mso.code}")
+        welcome, prompt = await server.wait_for_messages(9301, 2)
+        assert "Türk Kültür Derneği" in (welcome.text or "")
+        press(server, 9301, prompt, "Türkçe")
+        await server.wait_for_messages(9301, 5)  # confirmation, privacy note, invitation
+        starts = datetime(2026, 12, 3, 17, 0, tzinfo=BERLIN)
+        await bot.app.services.events.add(
+            Event(
+                id=0, uid="", kind="arbeitskreis", audience="mso", region="viersen",
+                titles={"de": "Arbeitskreis MSO", "tr": "MSO Çalışma Grubu"}, descriptions={},
+                starts_at=starts, ends_at=None, timezone="Europe/Berlin",
+            ),
+            clock.now(),
+        )  # fmt: skip
+        await send_due_notices(bot)
+        announcement = last(await server.wait_for_messages(9301, 6))
+    assert "MSO Çalışma Grubu" in (announcement.text or "")
+    assert "3 Aralık 2026 Perşembe" in (announcement.text or "")
+    assert announcement.buttons()[0][0].startswith("⏰")
+
+    for due, count in ((datetime(2026, 11, 26, 16, 0, tzinfo=UTC), 7),
+                       (datetime(2026, 12, 2, 16, 0, tzinfo=UTC), 8)):  # fmt: skip
+        clock.set(due)
+        async with telegram_bot(server, database_url, clock) as bot:  # a restart each time
+            await send_due_notices(bot)
+            await send_due_notices(bot)  # woken twice: still one reminder
+            reminder = last(await server.wait_for_messages(9301, count))
+        assert "⏰" in (reminder.text or "") and "MSO Çalışma Grubu" in (reminder.text or "")
+    assert len(server.messages_to(9301)) == 8

@@ -33,3 +33,9 @@ class FixedClock:
     def now(self) -> datetime:
         """Return the time the clock was set to."""
         return self._at
+
+    def set(self, at: datetime) -> None:
+        """Move the clock to ``at`` (aware)."""
+        if at.tzinfo is None:
+            raise ValueError("FixedClock needs an aware datetime")
+        self._at = at

@@ -68,10 +68,7 @@ class CommunityRepository:
                 .group_by(MsoRow.id)
                 .order_by(MsoRow.name)
             )
-            return [
-                Mso(row.id, row.code, row.name, row.region_key, count)
-                for row, count in rows.tuples()
-            ]
+            return [Mso(row.id, row.code, row.name, row.region_key, count) for row, count in rows]
 
     async def mso_by_code(self, code: str) -> Mso | None:
         """The MSO with this invite code."""
@@ -88,7 +85,7 @@ class CommunityRepository:
                 .where(MsoMemberRow.mso_id == mso_id)
                 .order_by(MsoMemberRow.joined_at)
             )
-            return [Member(*row) for row in rows.tuples()]
+            return [Member(*row) for row in rows]
 
     async def remove_mso(self, code: str) -> bool:
         """Remove an MSO and its links; False if there is none with this code."""
@@ -136,7 +133,7 @@ class CommunityRepository:
                 .where(SubscriptionRow.user_id == user_id)
                 .order_by(SubscriptionRow.channel, SubscriptionRow.region_key)
             )
-            return list(rows.tuples())
+            return list(rows)
 
     async def subscribe(self, user_id: int, channel: str, region: str, now: datetime) -> bool:
         """Subscribe; False if already subscribed."""

@@ -90,7 +90,7 @@ async def slot_counts(session: AsyncSession, event_id: int) -> dict[str, int]:
         .where(ReminderSlotRow.event_id == event_id)
         .group_by(ReminderSlotRow.status)
     )
-    return {status: count for status, count in rows.tuples()}
+    return {status: count for status, count in rows}
 
 
 async def recipients(session: AsyncSession, event: Event) -> list[Recipient]:
@@ -105,7 +105,7 @@ async def recipients(session: AsyncSession, event: Event) -> list[Recipient]:
         .where(or_(UserRow.id.in_(subscribed), UserRow.id.in_(reminded)))
         .order_by(UserRow.id)
     )
-    return [Recipient(user_id, transport) for user_id, transport in rows.tuples()]
+    return [Recipient(user_id, transport) for user_id, transport in rows]
 
 
 class EventRepository:
@@ -256,14 +256,12 @@ class EventRepository:
         )
         if event.cancelled:
             return
-        taken = set(
-            (await session.execute(
-                select(ReminderSlotRow.occurrence, ReminderSlotRow.offset_minutes).where(
-                    ReminderSlotRow.event_id == event.id
-                )
-            )).tuples()
-        )  # fmt: skip
-        taken = {(_aware(moment), offset) for moment, offset in taken}
+        existing = await session.execute(
+            select(ReminderSlotRow.occurrence, ReminderSlotRow.offset_minutes).where(
+                ReminderSlotRow.event_id == event.id
+            )
+        )
+        taken = {(_aware(moment), offset) for moment, offset in existing}
         for occurrence in occurrences(event, now, now + HORIZON):
             for offset in self._offsets:
                 due = reminder_due(occurrence, offset)

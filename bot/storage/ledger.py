@@ -193,7 +193,7 @@ class Ledger:
             rows = await session.execute(
                 select(DeliveryRow.status, func.count()).group_by(DeliveryRow.status)
             )
-            return {status: count for status, count in rows.tuples()}
+            return {status: count for status, count in rows}
 
     async def _set(self, notice_id: int, **values: Any) -> None:
         async with self._database.session() as session, session.begin():
