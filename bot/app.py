@@ -130,6 +130,7 @@ async def open_app(
             clock=clock,
             pending=PendingQuestions(),
             default_locale=config.bot.default_locale,
+            staff=frozenset(config.staff.admins),
             commands=[(command.name, command.help) for command in router.commands],
         )
         flood = FloodGuard(config.limits.messages_burst, config.limits.messages_per_minute)

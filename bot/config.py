@@ -85,6 +85,13 @@ class LimitsConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class StaffConfig:
+    """Who may use the staff commands: identities as ``transport:id``."""
+
+    admins: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class EventsConfig:
     """Reminders before events: offsets in minutes (whole days count on the wall clock)."""
 
@@ -136,6 +143,7 @@ class Config:
     console: ConsoleConfig = field(default_factory=ConsoleConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     events: EventsConfig = field(default_factory=EventsConfig)
+    staff: StaffConfig = field(default_factory=StaffConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
 
 
@@ -214,7 +222,8 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     """
     problems: list[str] = []
     sections = (
-        "database", "bot", "contact", "logging", "console", "limits", "events", "telegram",
+        "database", "bot", "contact", "logging", "console", "limits", "events", "staff",
+        "telegram",
     )  # fmt: skip
     for name in sorted(set(raw) - set(sections)):
         problems.append(f"[{name}]: unknown section")
@@ -270,6 +279,7 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     limits_table.finish()
 
     events = _events(_table(raw, "events", problems), problems)
+    staff = _staff(_table(raw, "staff", problems), problems)
     telegram = _telegram(_table(raw, "telegram", problems), env, problems)
 
     if problems:
@@ -282,8 +292,21 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         console=console,
         limits=limits,
         events=events,
+        staff=staff,
         telegram=telegram,
     )
+
+
+def _staff(table: _Reader, problems: list[str]) -> StaffConfig:
+    table.known.add("admins")
+    raw = table.table.get("admins", [])
+    table.finish()
+    if not isinstance(raw, list) or not all(
+        isinstance(item, str) and ":" in item.strip(":") for item in raw
+    ):
+        problems.append('[staff] admins: expected a list like ["telegram:12345"]')
+        return StaffConfig()
+    return StaffConfig(tuple(item.strip() for item in raw))
 
 
 def _events(table: _Reader, problems: list[str]) -> EventsConfig:

@@ -2,7 +2,7 @@
 
 from bot.core.router import Router
 from bot.i18n import N_
-from handlers import ask, events, help, onboarding, settings, subscriptions
+from handlers import ask, events, help, onboarding, settings, staff_events, subscriptions
 
 
 def build_router() -> Router:
@@ -29,5 +29,24 @@ def build_router() -> Router:
     router.step(onboarding.STEP_REGION, onboarding.typed_during_region)
     router.step(onboarding.STEP_TOWN, onboarding.typed_during_region)
     router.step(ask.STEP_ASK_REGION, ask.typed_during_region_question)
+    _staff(router)
     router.text(ask.question)
     return router
+
+
+def _staff(router: Router) -> None:
+    """Staff commands: unknown to everyone who is not listed as staff."""
+    router.command("newevent", staff_events.new_event, N_("add an event"), staff=True)
+    router.command("editevent", staff_events.edit_event, N_("move an event"), staff=True)
+    router.command("cancelevent", staff_events.cancel_event, N_("cancel an event"), staff=True)
+    router.step(staff_events.STEP_TITLE, staff_events.typed_title, staff=True)
+    router.step(staff_events.STEP_WHEN, staff_events.typed_start, staff=True)
+    router.step(staff_events.STEP_PLACE, staff_events.typed_place, staff=True)
+    router.step(staff_events.STEP_MOVE, staff_events.typed_new_start, staff=True)
+    router.choice("evregion", staff_events.chose_region, staff=True)
+    router.choice("evaud", staff_events.chose_audience, staff=True)
+    router.choice("evkind", staff_events.chose_kind, staff=True)
+    router.choice("evok", staff_events.confirmed, staff=True)
+    router.choice("evedit", staff_events.chose_event_to_move, staff=True)
+    router.choice("evcancel", staff_events.chose_event_to_cancel, staff=True)
+    router.choice("evcancelok", staff_events.cancel_confirmed, staff=True)

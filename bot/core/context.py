@@ -28,6 +28,8 @@ class Services:
     pending: PendingQuestions
     default_locale: str
     pending_topics: PendingQuestions = field(default_factory=PendingQuestions)
+    staff: frozenset[str] = frozenset()
+    drafts: dict[int, dict[str, str]] = field(default_factory=dict)
     commands: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -43,6 +45,11 @@ class Context:
     def now(self) -> datetime:
         """The current time."""
         return self.services.clock.now()
+
+    @property
+    def is_staff(self) -> bool:
+        """True when the sender is KI staff (listed in the config)."""
+        return f"{self.user.transport}:{self.user.external_id}" in self.services.staff
 
     @property
     def text(self) -> str:
