@@ -18,6 +18,7 @@ from bot.storage.database import Database
 from bot.storage.ledger import Ledger
 from bot.storage.models import DeliveryRow, ReminderSlotRow
 from bot.transports.console import ConsoleTransport
+from scheduler.lease import Lease
 from scheduler.reminders import fire_due_reminders
 from scheduler.sender import NoticeSender
 from tests.test_chat import chat, stored_user
@@ -241,3 +242,17 @@ async def test_a_notice_in_flight_at_a_crash_is_never_sent_again(
     async with app.database.session() as session:
         status = await session.scalar(select(DeliveryRow.status))
     assert status == "unknown"
+
+
+async def test_only_one_process_holds_the_scheduler_lease(app: App, clock: FixedClock) -> None:
+    first = Lease(app.database, "scheduler", "host-a:1", timedelta(seconds=45))
+    second = Lease(app.database, "scheduler", "host-b:2", timedelta(seconds=45))
+    now = clock.now()
+    assert await first.acquire(now)
+    assert not await second.acquire(now)
+    assert await first.acquire(now + timedelta(seconds=30))  # renewed by its holder
+    assert not await second.acquire(now + timedelta(seconds=60))
+    assert await second.acquire(now + timedelta(seconds=80))  # the first one died
+    assert not await first.acquire(now + timedelta(seconds=81))
+    await second.release()
+    assert await first.acquire(now + timedelta(seconds=82))  # a clean stop hands over at once

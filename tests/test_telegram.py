@@ -351,16 +351,22 @@ async def test_an_mso_contact_gets_the_announcement_and_both_reminders_through_r
         )  # fmt: skip
         await send_due_notices(bot)
         announcement = last(await server.wait_for_messages(9301, 6))
+        buttons = announcement.buttons()
+        server.press_button(9301, announcement.message_id, buttons[1][1] or "")
+        calendar = last(await server.wait_for_messages(9301, 8))  # a line, then the file
+    assert calendar.document is not None and calendar.document.file_name == "event-1.ics"
+    assert b"SUMMARY:MSO \xc3\x87al\xc4\xb1\xc5\x9fma Grubu" in calendar.document.content
+    assert b"TZID=Europe/Berlin" in calendar.document.content
     assert "MSO Çalışma Grubu" in (announcement.text or "")
     assert "3 Aralık 2026 Perşembe" in (announcement.text or "")
-    assert announcement.buttons()[0][0].startswith("⏰")
+    assert buttons[0][0].startswith("⏰") and buttons[1][0].startswith("📅")
 
-    for due, count in ((datetime(2026, 11, 26, 16, 0, tzinfo=UTC), 7),
-                       (datetime(2026, 12, 2, 16, 0, tzinfo=UTC), 8)):  # fmt: skip
+    for due, count in ((datetime(2026, 11, 26, 16, 0, tzinfo=UTC), 9),
+                       (datetime(2026, 12, 2, 16, 0, tzinfo=UTC), 10)):  # fmt: skip
         clock.set(due)
         async with telegram_bot(server, database_url, clock) as bot:  # a restart each time
             await send_due_notices(bot)
             await send_due_notices(bot)  # woken twice: still one reminder
             reminder = last(await server.wait_for_messages(9301, count))
         assert "⏰" in (reminder.text or "") and "MSO Çalışma Grubu" in (reminder.text or "")
-    assert len(server.messages_to(9301)) == 8
+    assert len(server.messages_to(9301)) == 10
