@@ -9,6 +9,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dateutil.rrule import rrulestr
+
 from bot.app import App
 from bot.events.ics import IcsError, from_ics
 from bot.events.model import AUDIENCES, KINDS, SOURCE_LANGUAGE, Event
@@ -116,10 +118,8 @@ def _apply(app: App, args: argparse.Namespace, base: Event) -> Event:
     region = base.region
     if args.region is not None:
         region = None if args.region in ("", "all") else args.region
-    directory = app.services.answering.directory
-    if region is not None and directory.region(region) is None:
-        keys = ", ".join(r.key for r in directory.regions)
-        raise UsageError(f"unknown region {region!r}; regions: {keys}")
+    if region is not None and (problem := _region_problem(app, region)):
+        raise UsageError(problem)
     rrule = base.rrule if args.rrule is None else args.rrule.strip().removeprefix("RRULE:")
     titles = _texts(args, "title", base.titles)
     if SOURCE_LANGUAGE not in titles:
@@ -143,11 +143,18 @@ def _apply(app: App, args: argparse.Namespace, base: Event) -> Event:
     return event
 
 
+def _region_problem(app: App, key: str) -> str | None:
+    """Why ``key`` is not a region of the directory, or None when it is one."""
+    directory = app.services.answering.directory
+    if directory.region(key) is not None:
+        return None
+    keys = ", ".join(region.key for region in directory.regions)
+    return f"unknown region {key!r}; regions: {keys}"
+
+
 def _check_rrule(event: Event) -> None:
     if not event.rrule:
         return
-    from dateutil.rrule import rrulestr
-
     try:
         rrulestr(event.rrule, dtstart=event.starts_at.replace(tzinfo=None))
     except (ValueError, TypeError) as error:
@@ -244,9 +251,8 @@ def _details(event: Event, reminders: dict[str, int]) -> str:
 
 
 async def _import(app: App, args: argparse.Namespace, now: datetime) -> int:
-    directory = app.services.answering.directory
-    if args.region is not None and directory.region(args.region) is None:
-        print(f"wegweiser: unknown region {args.region!r}", file=sys.stderr)
+    if args.region is not None and (problem := _region_problem(app, args.region)):
+        print(f"wegweiser: {problem}", file=sys.stderr)
         return EXIT_USAGE
     try:
         content = args.file.read_bytes()
@@ -266,10 +272,8 @@ async def mso_command(app: App, args: argparse.Namespace) -> int:
     """Run one ``mso`` action."""
     community = app.services.community
     if args.action == "add":
-        directory = app.services.answering.directory
-        if directory.region(args.region) is None:
-            keys = ", ".join(r.key for r in directory.regions)
-            print(f"wegweiser: unknown region {args.region!r}; regions: {keys}", file=sys.stderr)
+        if problem := _region_problem(app, args.region):
+            print(f"wegweiser: {problem}", file=sys.stderr)
             return EXIT_USAGE
         mso = await community.add_mso(args.name.strip(), args.region, app.services.clock.now())
         username = app.config.telegram.username or "<bot username>"

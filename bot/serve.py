@@ -45,10 +45,10 @@ def enabled_transports(app: App) -> list[Transport]:
     return transports
 
 
-def timekeeper(app: App, transports: list[Transport]) -> Timekeeper:
-    """The scheduler and notice sender for these transports."""
+def notice_sender(app: App, transports: list[Transport]) -> NoticeSender:
+    """The sender that drains the delivery ledger through these transports."""
     services = app.services
-    sender = NoticeSender(
+    return NoticeSender(
         Ledger(app.database),
         services.events,
         services.users,
@@ -57,8 +57,12 @@ def timekeeper(app: App, transports: list[Transport]) -> Timekeeper:
         {transport.name: transport for transport in transports},
         services.default_locale,
     )
+
+
+def timekeeper(app: App, transports: list[Transport]) -> Timekeeper:
+    """The scheduler and notice sender for these transports."""
     holder = f"{socket.gethostname()}:{os.getpid()}"
-    return Timekeeper(app.database, sender, services.clock, holder)
+    return Timekeeper(app.database, notice_sender(app, transports), app.services.clock, holder)
 
 
 async def serve(transports: list[Transport], app: App) -> None:

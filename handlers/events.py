@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from bot.core.context import Context
-from bot.core.messages import Attachment, Reply
+from bot.core.messages import Attachment, Reply, Span
 from bot.events.ics import to_ics
 from bot.events.render import event_reply
 from bot.i18n import _
 from bot.i18n.locales import is_rtl
-
-
-def _locale(context: Context) -> str:
-    return context.user.locale or context.services.default_locale
 
 
 async def list_events(context: Context) -> list[Reply]:
@@ -19,7 +15,7 @@ async def list_events(context: Context) -> list[Reply]:
     services = context.services
     include_mso = await services.community.is_member(context.user.id)
     upcoming = await services.events.upcoming(context.now, context.user.region, include_mso)
-    rtl = is_rtl(_locale(context))
+    rtl = is_rtl(context.locale)
     if not upcoming:
         return [
             Reply.plain(
@@ -32,7 +28,7 @@ async def list_events(context: Context) -> list[Reply]:
     intro = Reply.plain(_("Upcoming events:"), rtl=rtl)
     return [
         intro,
-        *(event_reply(item.event, item.starts_at, _locale(context)) for item in upcoming),
+        *(event_reply(item.event, item.starts_at, context.locale) for item in upcoming),
     ]
 
 
@@ -45,11 +41,11 @@ async def remind_me(context: Context) -> list[Reply]:
     """The "remind me" button of an event."""
     event_id = _event_id(context)
     event = await context.services.events.get(event_id) if event_id is not None else None
-    rtl = is_rtl(_locale(context))
+    rtl = is_rtl(context.locale)
     if event is None or event.cancelled:
         return [Reply.plain(_("This event is no longer planned."), rtl=rtl)]
     added = await context.services.events.remind(context.user.id, event.id, context.now)
-    title = event.title(_locale(context))
+    title = event.title(context.locale)
     text = (
         _("Done: I will remind you before “{title}”.")
         if added
@@ -62,9 +58,9 @@ async def calendar_file(context: Context) -> list[Reply]:
     """The "add to calendar" button: the event as an .ics file."""
     event_id = _event_id(context)
     event = await context.services.events.get(event_id) if event_id is not None else None
-    locale = _locale(context)
+    locale = context.locale
     if event is None:
         return [Reply.plain(_("This event is no longer planned."), rtl=is_rtl(locale))]
     text = _("Open the file to add “{title}” to your calendar.").format(title=event.title(locale))
     attachment = Attachment(f"event-{event.id}.ics", to_ics(event, locale), "text/calendar")
-    return [Reply(Reply.plain(text).spans, rtl=is_rtl(locale), attachment=attachment)]
+    return [Reply((Span(text),), rtl=is_rtl(locale), attachment=attachment)]

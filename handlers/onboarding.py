@@ -137,7 +137,7 @@ def _finish(context: Context) -> list[Reply]:
         answer = context.services.answering.answer_topic(
             topic,
             now=context.now,
-            locale=context.user.locale or context.services.default_locale,
+            locale=context.locale,
             region=context.user.region,
         )
         return [Reply.plain(notice, rtl=rtl), answer.reply]

@@ -50,7 +50,7 @@ def _unreadable_date() -> str:
 
 
 def _reply(context: Context, text: str, choices: tuple[Choice, ...] = ()) -> list[Reply]:
-    rtl = is_rtl(context.user.locale or context.services.default_locale)
+    rtl = is_rtl(context.locale)
     return [Reply.plain(text, choices, rtl=rtl)]
 
 
@@ -136,8 +136,7 @@ async def chose_kind(context: Context) -> list[Reply]:
     event = _event_of(draft)
     if event is None:
         return _reply(context, _("This draft is gone. Send /newevent to start again."))
-    locale = context.user.locale or context.services.default_locale
-    preview = event_reply(replace(event, id=0), event.starts_at, locale)
+    preview = event_reply(event, event.starts_at, context.locale)
     choices = (Choice(_("Publish"), "evok:yes"), Choice(_("Discard"), "evok:no"))
     question = _("Publish this event? Subscribers are told at once.")
     return [Reply(preview.spans, rtl=preview.rtl), *_reply(context, question, choices)]

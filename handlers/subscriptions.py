@@ -9,7 +9,7 @@ from bot.i18n.locales import is_rtl
 
 
 def _rtl(context: Context) -> bool:
-    return is_rtl(context.user.locale or context.services.default_locale)
+    return is_rtl(context.locale)
 
 
 def channel_label(channel: str, region_name: str) -> str:

@@ -1,4 +1,1 @@
-"""Timed work (reminders, scheduled broadcasts, retention purges) lives here.
-
-The foundation has no timed work yet; the events and privacy features add it.
-"""
+"""Timed work: firing event reminders and draining the delivery ledger (APScheduler wakes it)."""

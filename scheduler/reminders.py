@@ -15,7 +15,14 @@ from sqlalchemy import func, select
 
 from bot.events.schedule import UTC
 from bot.storage.database import Database
-from bot.storage.event_repository import FIRED, MISSED, PLANNED, recipients, to_event
+from bot.storage.event_repository import (
+    FIRED,
+    MISSED,
+    PLANNED,
+    recipients,
+    stored_time,
+    to_event,
+)
 from bot.storage.ledger import enqueue
 from bot.storage.models import EventRow, ReminderSlotRow
 
@@ -46,7 +53,7 @@ async def fire_due_reminders(database: Database, now: datetime) -> FireReport:
         for slot in slots:
             latest[(slot.event_id, slot.occurrence)] = slot  # ordered by due time: last wins
         for slot in slots:
-            occurrence = slot.occurrence.replace(tzinfo=slot.occurrence.tzinfo or UTC)
+            occurrence = stored_time(slot.occurrence)
             if occurrence <= now or latest[(slot.event_id, slot.occurrence)] is not slot:
                 slot.status = MISSED
                 missed += 1
@@ -72,4 +79,4 @@ async def next_reminder_due(database: Database) -> datetime | None:
         due = await session.scalar(
             select(func.min(ReminderSlotRow.due_at)).where(ReminderSlotRow.status == PLANNED)
         )
-    return due.replace(tzinfo=due.tzinfo or UTC) if due else None
+    return stored_time(due) if due else None

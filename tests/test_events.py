@@ -14,13 +14,13 @@ from bot.core.clock import FixedClock
 from bot.events.ics import from_ics, to_ics
 from bot.events.model import Event
 from bot.events.schedule import UTC
+from bot.serve import notice_sender
 from bot.storage.database import Database
 from bot.storage.ledger import Ledger
 from bot.storage.models import DeliveryRow, ReminderSlotRow
 from bot.transports.console import ConsoleTransport
 from scheduler.lease import Lease
 from scheduler.reminders import fire_due_reminders
-from scheduler.sender import NoticeSender
 from tests.test_chat import chat, stored_user
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -61,13 +61,8 @@ class Inbox:
 
 async def deliver(app: App, inbox: Inbox) -> str:
     """Fire due reminders and send every due notice; return what the console printed."""
-    services = app.services
-    await fire_due_reminders(app.database, services.clock.now())
-    sender = NoticeSender(
-        Ledger(app.database), services.events, services.users, services.catalogs,
-        services.clock, {"console": inbox.transport}, services.default_locale,
-    )  # fmt: skip
-    await sender.drain()
+    await fire_due_reminders(app.database, app.services.clock.now())
+    await notice_sender(app, [inbox.transport]).drain()
     return inbox.take()
 
 

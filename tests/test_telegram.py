@@ -21,13 +21,12 @@ from bot.core.clock import FixedClock
 from bot.directory.loader import parse_directory
 from bot.events.model import Event
 from bot.events.schedule import UTC
+from bot.serve import notice_sender
 from bot.storage.database import Database
 from bot.storage.directory_repository import DirectoryRepository
-from bot.storage.ledger import Ledger
 from bot.storage.models import UserRow
 from bot.transports.telegram.webhook import SECRET_HEADER
 from scheduler.reminders import fire_due_reminders
-from scheduler.sender import NoticeSender
 from tests.botapi import BotApiServer
 from tests.telegram_support import (
     RunningBot,
@@ -318,13 +317,8 @@ async def test_webhook_mode_checks_the_secret_and_answers(
 
 async def send_due_notices(bot: RunningBot) -> None:
     """What the scheduler does when woken: fire due reminders, drain the ledger."""
-    services = bot.app.services
-    await fire_due_reminders(bot.app.database, services.clock.now())
-    sender = NoticeSender(
-        Ledger(bot.app.database), services.events, services.users, services.catalogs,
-        services.clock, {"telegram": bot.transport}, services.default_locale,
-    )  # fmt: skip
-    await sender.drain()
+    await fire_due_reminders(bot.app.database, bot.app.services.clock.now())
+    await notice_sender(bot.app, [bot.transport]).drain()
 
 
 async def test_an_mso_contact_gets_the_announcement_and_both_reminders_through_restarts(

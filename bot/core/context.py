@@ -47,6 +47,11 @@ class Context:
         return self.services.clock.now()
 
     @property
+    def locale(self) -> str:
+        """The user's locale, or the default one while none is chosen."""
+        return self.user.locale or self.services.default_locale
+
+    @property
     def is_staff(self) -> bool:
         """True when the sender is KI staff (listed in the config)."""
         return f"{self.user.transport}:{self.user.external_id}" in self.services.staff

@@ -50,11 +50,6 @@ class Dispatcher:
             except Exception:
                 log.exception("handling failed")
 
-    @property
-    def busy(self) -> int:
-        """How many pieces of work are queued or running."""
-        return len(self._tasks)
-
     async def drain(self, seconds: float) -> None:
         """Wait up to ``seconds`` for all submitted work; cancel what is left."""
         if not self._tasks:

@@ -68,8 +68,8 @@ def write_event(builder: ReplyBuilder, event: Event, starts: datetime, locale: s
         builder.line("📝 ", _("Registration: {how}").format(how=event.registration))
     description = event.description(locale)
     if description:
-        note = "" if locale in event.descriptions else " " + _("(in German)")
-        builder.line(description + (note if locale != SOURCE_LANGUAGE else ""))
+        in_german = locale != SOURCE_LANGUAGE and locale not in event.descriptions
+        builder.line(description + (" " + _("(in German)") if in_german else ""))
 
 
 def event_reply(event: Event, starts: datetime, locale: str) -> Reply:

@@ -41,7 +41,8 @@ class Upcoming:
     starts_at: datetime
 
 
-def _aware(moment: datetime) -> datetime:
+def stored_time(moment: datetime) -> datetime:
+    """A time read back from the database; SQLite drops the zone of the UTC times stored."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -55,15 +56,15 @@ def to_event(row: EventRow) -> Event:
         region=row.region_key,
         titles=dict(row.titles),
         descriptions=dict(row.descriptions),
-        starts_at=_aware(row.starts_at),
-        ends_at=_aware(row.ends_at) if row.ends_at else None,
+        starts_at=stored_time(row.starts_at),
+        ends_at=stored_time(row.ends_at) if row.ends_at else None,
         timezone=row.timezone,
         location=row.location,
         online_url=row.online_url,
         registration=row.registration,
         rrule=row.rrule,
         cancelled=row.cancelled,
-        updated_at=_aware(row.updated_at),
+        updated_at=stored_time(row.updated_at),
     )
 
 
@@ -261,7 +262,7 @@ class EventRepository:
                 ReminderSlotRow.event_id == event.id
             )
         )
-        taken = {(_aware(moment), offset) for moment, offset in existing}
+        taken = {(stored_time(moment), offset) for moment, offset in existing}
         for occurrence in occurrences(event, now, now + HORIZON):
             for offset in self._offsets:
                 due = reminder_due(occurrence, offset)

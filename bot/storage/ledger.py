@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events.schedule import UTC
@@ -177,23 +177,6 @@ class Ledger:
             await self._set(notice.id, status=PENDING, error=reason[:300], next_try_at=retry_at)
         else:
             await self._set(notice.id, status=FAILED, error=reason[:300])
-
-    async def next_due(self, transports: set[str]) -> datetime | None:
-        """When the earliest pending row becomes due."""
-        async with self._database.session() as session:
-            return await session.scalar(
-                select(func.min(DeliveryRow.next_try_at)).where(
-                    DeliveryRow.status == PENDING, DeliveryRow.transport.in_(transports)
-                )
-            )
-
-    async def counts(self) -> dict[str, int]:
-        """Rows per status."""
-        async with self._database.session() as session:
-            rows = await session.execute(
-                select(DeliveryRow.status, func.count()).group_by(DeliveryRow.status)
-            )
-            return {status: count for status, count in rows}
 
     async def _set(self, notice_id: int, **values: Any) -> None:
         async with self._database.session() as session, session.begin():
