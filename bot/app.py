@@ -25,10 +25,12 @@ from bot.directory.loader import DEFAULT_TIMEZONE, parse_directory
 from bot.directory.model import Directory
 from bot.i18n import Catalogs, _
 from bot.i18n.locales import SHIPPED_LOCALES, shipped
+from bot.storage.broadcast_repository import BroadcastRepository
 from bot.storage.community_repository import CommunityRepository
 from bot.storage.database import Database
 from bot.storage.directory_repository import DirectoryRepository
 from bot.storage.event_repository import EventRepository
+from bot.storage.staff_repository import StaffRepository
 from bot.storage.user_repository import UserRepository
 from handlers import build_router
 
@@ -121,6 +123,7 @@ async def open_app(
         lexicon = Lexicon(load_lexicon_files())
         catalogs = Catalogs()
         router = build_router()
+        admins = frozenset(config.staff.admins)
         services = Services(
             users=UserRepository(database),
             events=EventRepository(database, config.events.reminder_offsets),
@@ -130,7 +133,11 @@ async def open_app(
             clock=clock,
             pending=PendingQuestions(),
             default_locale=config.bot.default_locale,
-            staff=frozenset(config.staff.admins),
+            staff=StaffRepository(database, admins),
+            broadcasts=BroadcastRepository(
+                database, admins, config.delivery_transports, config.bot.default_locale
+            ),
+            require_approval=config.broadcast.require_approval,
             commands=[(command.name, command.help) for command in router.commands],
         )
         flood = FloodGuard(config.limits.messages_burst, config.limits.messages_per_minute)

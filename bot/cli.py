@@ -13,6 +13,8 @@ from pathlib import Path
 from bot.app import App, open_app
 from bot.cli_events import add_parsers as add_event_parsers
 from bot.cli_events import events_command, mso_command
+from bot.cli_staff import add_parsers as add_staff_parsers
+from bot.cli_staff import audit_command, broadcast_command, staff_command
 from bot.config import Config, ConfigError, load_config
 from bot.core.transport import Transport
 from bot.directory.export import export_directory
@@ -55,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     exporting.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
 
     add_event_parsers(commands)
+    add_staff_parsers(commands)
 
     database = commands.add_parser("db", help="database maintenance")
     database_actions = database.add_subparsers(dest="action", required=True)
@@ -160,7 +163,7 @@ def _check(path: Path) -> int:
 
 
 async def _run(config: Config, args: argparse.Namespace) -> int:
-    serving = args.command in ("run", "chat", "ask", "events", "mso")
+    serving = args.command in ("run", "chat", "ask", "events", "mso", "broadcast")
     async with open_app(config, load_demo=serving) as app:
         if args.command == "run":
             return await _serve(app)
@@ -174,6 +177,12 @@ async def _run(config: Config, args: argparse.Namespace) -> int:
             return await events_command(app, args)
         if args.command == "mso":
             return await mso_command(app, args)
+        if args.command == "staff":
+            return await staff_command(app, args)
+        if args.command == "audit":
+            return await audit_command(app, args)
+        if args.command == "broadcast":
+            return await broadcast_command(app, args)
         return 0  # db upgrade: open_app has already upgraded the schema
 
 

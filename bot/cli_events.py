@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import rrulestr
@@ -178,6 +180,21 @@ def _line(event: Event, starts: datetime) -> str:
     )
 
 
+def cli_actor() -> str:
+    """Who acts on the command line, for the audit log: ``cli:<login name>``."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:unknown"
+
+
+async def audit(
+    app: App, action: str, subject: str, details: dict[str, Any] | None = None
+) -> None:
+    """Record a command-line staff action in the audit log."""
+    await app.services.staff.audit(cli_actor(), action, subject, app.services.clock.now(), details)
+
+
 async def events_command(app: App, args: argparse.Namespace) -> int:
     """Run one ``events`` action."""
     repository = app.services.events
@@ -185,6 +202,7 @@ async def events_command(app: App, args: argparse.Namespace) -> int:
     try:
         if args.action == "add":
             event = await repository.add(_apply(app, args, _blank(now)), now)
+            await audit(app, "event.add", f"event {event.id}")
             print(f"added event {event.id}: {event.title('de')}")
             print(_details(event, await repository.reminder_counts(event.id)))
         elif args.action == "update":
@@ -192,10 +210,12 @@ async def events_command(app: App, args: argparse.Namespace) -> int:
             if current is None:
                 raise EventNotFoundError(args.id)
             event, changed = await repository.update(_apply(app, args, current), now)
+            await audit(app, "event.update", f"event {event.id}", {"changed": changed})
             told = ", ".join(changed) if changed else "nothing notable"
             print(f"updated event {event.id}; changed: {told}")
         elif args.action == "cancel":
             event = await repository.cancel(args.id, now)
+            await audit(app, "event.cancel", f"event {event.id}")
             print(f"cancelled event {event.id}: {event.title('de')}")
         elif args.action == "show":
             found = await repository.get(args.id)
@@ -264,6 +284,7 @@ async def _import(app: App, args: argparse.Namespace, now: datetime) -> int:
         print(f"{args.file}: {error}; nothing was changed", file=sys.stderr)
         return EXIT_PROBLEM
     added, updated = await app.services.events.import_events(events, now)
+    await audit(app, "event.import", args.file.name, {"added": added, "updated": updated})
     print(f"imported {args.file}: {added} added, {updated} updated")
     return 0
 
@@ -276,6 +297,7 @@ async def mso_command(app: App, args: argparse.Namespace) -> int:
             print(f"wegweiser: {problem}", file=sys.stderr)
             return EXIT_USAGE
         mso = await community.add_mso(args.name.strip(), args.region, app.services.clock.now())
+        await audit(app, "mso.add", f"mso {mso.code}")
         username = app.config.telegram.username or "<bot username>"
         print(f"registered {mso.name} ({mso.region}); invite code {mso.code}")
         print(f"  Telegram: https://t.me/{username}?start=mso-{mso.code}")
@@ -294,6 +316,7 @@ async def mso_command(app: App, args: argparse.Namespace) -> int:
         return EXIT_PROBLEM
     if args.action == "remove":
         await community.remove_mso(found.code)
+        await audit(app, "mso.remove", f"mso {found.code}")
         print(f"removed {found.name}")
         return 0
     members = await community.members(found.id)

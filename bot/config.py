@@ -92,6 +92,13 @@ class StaffConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class BroadcastConfig:
+    """Announcements: whether a second staff member must approve before sending."""
+
+    require_approval: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class EventsConfig:
     """Reminders before events: offsets in minutes (whole days count on the wall clock)."""
 
@@ -144,7 +151,15 @@ class Config:
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     events: EventsConfig = field(default_factory=EventsConfig)
     staff: StaffConfig = field(default_factory=StaffConfig)
+    broadcast: BroadcastConfig = field(default_factory=BroadcastConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
+
+    @property
+    def delivery_transports(self) -> tuple[str, ...]:
+        """Transports that notices and broadcasts go out through: the enabled
+        network transports, or the console when none is enabled."""
+        enabled = ("telegram",) if self.telegram.enabled else ()
+        return enabled or ("console",)
 
 
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -223,7 +238,7 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     problems: list[str] = []
     sections = (
         "database", "bot", "contact", "logging", "console", "limits", "events", "staff",
-        "telegram",
+        "broadcast", "telegram",
     )  # fmt: skip
     for name in sorted(set(raw) - set(sections)):
         problems.append(f"[{name}]: unknown section")
@@ -280,6 +295,9 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
 
     events = _events(_table(raw, "events", problems), problems)
     staff = _staff(_table(raw, "staff", problems), problems)
+    broadcast_table = _table(raw, "broadcast", problems)
+    broadcast = BroadcastConfig(require_approval=broadcast_table.flag("require_approval", False))
+    broadcast_table.finish()
     telegram = _telegram(_table(raw, "telegram", problems), env, problems)
 
     if problems:
@@ -293,6 +311,7 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         limits=limits,
         events=events,
         staff=staff,
+        broadcast=broadcast,
         telegram=telegram,
     )
 

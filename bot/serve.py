@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
-import socket
 import sys
 
 from bot.app import App
 from bot.core.transport import Transport
 from bot.storage.handled_events import HandledEvents
 from bot.storage.ledger import Ledger
+from scheduler.lease import holder_name
+from scheduler.notices import NoticeRenderer
 from scheduler.runner import Timekeeper
 from scheduler.sender import NoticeSender
 
@@ -48,21 +48,26 @@ def enabled_transports(app: App) -> list[Transport]:
 def notice_sender(app: App, transports: list[Transport]) -> NoticeSender:
     """The sender that drains the delivery ledger through these transports."""
     services = app.services
+    renderer = NoticeRenderer(
+        services.events, services.broadcasts, services.catalogs,
+        lambda: services.answering.directory,
+    )  # fmt: skip
     return NoticeSender(
         Ledger(app.database),
-        services.events,
+        renderer.render,
         services.users,
-        services.catalogs,
         services.clock,
         {transport.name: transport for transport in transports},
         services.default_locale,
+        wake=services.outbox,
     )
 
 
 def timekeeper(app: App, transports: list[Transport]) -> Timekeeper:
     """The scheduler and notice sender for these transports."""
-    holder = f"{socket.gethostname()}:{os.getpid()}"
-    return Timekeeper(app.database, notice_sender(app, transports), app.services.clock, holder)
+    holder = holder_name()
+    sender = notice_sender(app, transports)
+    return Timekeeper(app.database, sender, app.services.broadcasts, app.services.clock, holder)
 
 
 async def serve(transports: list[Transport], app: App) -> None:

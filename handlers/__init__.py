@@ -2,7 +2,18 @@
 
 from bot.core.router import Router
 from bot.i18n import N_
-from handlers import ask, events, help, onboarding, settings, staff_events, subscriptions
+from handlers import (
+    ask,
+    broadcast,
+    broadcasts,
+    events,
+    help,
+    onboarding,
+    settings,
+    staff,
+    staff_events,
+    subscriptions,
+)
 
 
 def build_router() -> Router:
@@ -50,3 +61,25 @@ def _staff(router: Router) -> None:
     router.choice("evedit", staff_events.chose_event_to_move, staff=True)
     router.choice("evcancel", staff_events.chose_event_to_cancel, staff=True)
     router.choice("evcancelok", staff_events.cancel_confirmed, staff=True)
+    router.command("broadcast", broadcast.start, N_("write an announcement"), staff=True)
+    router.command(
+        "broadcasts", broadcasts.list_broadcasts, N_("announcements and their reports"), staff=True
+    )
+    router.command("staff", staff.staff, N_("grant or revoke staff rights (admins)"), staff=True)
+    router.step(broadcast.STEP_TEXT, broadcast.typed_text, staff=True)
+    router.step(broadcast.STEP_AT, broadcast.typed_time, staff=True)
+    router.step(staff.STEP_GRANT, staff.typed_identity, staff=True)
+    router.choice("bclang", broadcast.chose_language, staff=True)
+    router.choice("bcgroup", broadcast.chose_group, staff=True)
+    router.choice("bcregion", broadcast.chose_region, staff=True)
+    router.choice("bctown", broadcast.chose_town, staff=True)
+    router.choice("bcaudlang", broadcast.chose_audience_language, staff=True)
+    router.choice("bcwhen", broadcast.chose_when, staff=True)
+    router.choice("bcsend", broadcast.confirmed, staff=True)
+    router.choice("bcshow", broadcasts.show, staff=True)
+    router.choice("bccancel", broadcasts.cancel_pressed, staff=True)
+    router.choice("bccancelok", broadcasts.cancel_confirmed, staff=True)
+    router.choice("bcapprove", broadcasts.approve, staff=True)
+    router.choice("bcreject", broadcasts.reject, staff=True)
+    router.choice("staffadd", staff.add_pressed, staff=True)
+    router.choice("staffrevoke", staff.revoke_pressed, staff=True)

@@ -54,6 +54,11 @@ def _reply(context: Context, text: str, choices: tuple[Choice, ...] = ()) -> lis
     return [Reply.plain(text, choices, rtl=rtl)]
 
 
+async def _audit(context: Context, action: str, event_id: int) -> None:
+    await context.services.staff.audit(context.identity, action, f"event {event_id}", context.now)
+    context.services.outbox.set()
+
+
 def _draft(context: Context) -> dict[str, str]:
     return context.services.drafts.setdefault(context.user.id, {})
 
@@ -149,6 +154,7 @@ async def confirmed(context: Context) -> list[Reply]:
     if context.choice_value != "yes" or event is None:
         return _reply(context, _("Discarded."))
     stored = await context.services.events.add(event, context.now)
+    await _audit(context, "event.add", stored.id)
     text = _("Published as event {id}. Subscribers are told now.").format(id=stored.id)
     return _reply(context, text)
 
@@ -194,6 +200,7 @@ async def typed_new_start(context: Context) -> list[Reply]:
     length = event.ends_at - event.starts_at if event.ends_at else None
     moved = replace(event, starts_at=starts, ends_at=starts + length if length else None)
     await context.services.events.update(moved, context.now)
+    await _audit(context, "event.update", event.id)
     return _reply(context, _("Moved. Everyone who expects the event is told."))
 
 
@@ -219,4 +226,5 @@ async def cancel_confirmed(context: Context) -> list[Reply]:
     if not value.isdigit() or await context.services.events.get(int(value)) is None:
         return _reply(context, _("Nothing was cancelled."))
     await context.services.events.cancel(int(value), context.now)
+    await _audit(context, "event.cancel", int(value))
     return _reply(context, _("Cancelled. Everyone who expected the event is told."))

@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.events.schedule import UTC
 from bot.storage.database import Database
 from bot.storage.models import LeaseRow
+
+
+def holder_name() -> str:
+    """This process as a lease holder: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def holder_is_dead(holder: str) -> bool:
+    """True when ``holder`` is a process on this host that no longer runs (a crash, a kill).
+
+    Then its lease is taken over at once instead of after the expiry.
+    """
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 class Lease:
@@ -35,6 +59,18 @@ class Lease:
             )
             if getattr(result, "rowcount", 0):
                 return True
+            holder = await session.scalar(
+                select(LeaseRow.holder).where(LeaseRow.name == self._name)
+            )
+            if holder is not None and holder_is_dead(holder):
+                taken = await session.execute(
+                    update(LeaseRow)
+                    .where(LeaseRow.name == self._name, LeaseRow.holder == holder)
+                    .values(holder=self.holder, expires_at=now + self._ttl)
+                )
+                return bool(getattr(taken, "rowcount", 0))
+            if holder is not None:
+                return False
         try:
             async with self._database.session() as session, session.begin():
                 lease = LeaseRow(name=self._name, holder=self.holder, expires_at=now + self._ttl)

@@ -3,8 +3,9 @@
 APScheduler keeps no state of its own here (memory job store): at start and
 every ``tick`` the due reminder slots are read from the database and fired,
 and a one-off job is set for the next slot's due time. Only the holder of the
-``scheduler`` lease fires reminders, so several processes on one database
-never fire one twice. Every process drains the ledger for its own transports.
+``scheduler`` lease fires reminders and releases scheduled broadcasts, so
+several processes on one database never fire one twice. Every process drains
+the ledger for its own transports.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.core.clock import Clock
 from bot.events.schedule import UTC
+from bot.storage.broadcast_repository import BroadcastRepository
 from bot.storage.database import Database
 from bot.storage.ledger import Ledger
 from scheduler.lease import Lease
@@ -35,12 +37,14 @@ class Timekeeper:
         self,
         database: Database,
         sender: NoticeSender,
+        broadcasts: BroadcastRepository,
         clock: Clock,
         holder: str,
         tick_seconds: float = 15.0,
     ) -> None:
         self._database = database
         self._sender = sender
+        self._broadcasts = broadcasts
         self._clock = clock
         self._lease = Lease(database, "scheduler", holder, LEASE_TTL)
         self._tick_seconds = tick_seconds
@@ -66,14 +70,24 @@ class Timekeeper:
                 "reminders: %d fired (%d notices), %d missed",
                 report.fired, report.notices, report.missed,
             )  # fmt: skip
-        if report.notices:
+        released = await self._broadcasts.release_due(now)
+        if released:
+            log.info("broadcasts: %d scheduled broadcast(s) queued", released)
+        if report.notices or released:
             self._sender.wake.set()
-        due = await next_reminder_due(self._database)
+        await self.finish_broadcasts()
+        dues = [await next_reminder_due(self._database), await self._broadcasts.next_due()]
+        due = min((value for value in dues if value is not None), default=None)
         if due is not None:
             self._scheduler.add_job(
                 self.tick, "date", run_date=max(due, now), id="next-reminder",
                 replace_existing=True,
             )  # fmt: skip
+
+    async def finish_broadcasts(self, handled: int = 1) -> None:
+        """Close broadcasts with nothing left to send; their reports go out."""
+        if handled and await self._broadcasts.finish(self._clock.now()):
+            self._sender.wake.set()
 
     async def run(self) -> None:
         """Run until cancelled; a clean stop gives the lease up at once."""
@@ -82,6 +96,7 @@ class Timekeeper:
             self.tick, "interval", seconds=self._tick_seconds, id="tick", replace_existing=True
         )
         self._scheduler.start()
+        self._sender.drained = self.finish_broadcasts
         sending = asyncio.create_task(self._sender.run())
         try:
             await asyncio.Event().wait()

@@ -1,68 +1,94 @@
-"""Drains the delivery ledger: renders each notice in its recipient's language and sends it."""
+"""Drains the delivery ledger: renders each notice in its recipient's language and sends it.
+
+A row is claimed (status ``sending``) only when a sending slot is free, so at
+most ``concurrency`` rows are ever in flight. Those are the only ones whose
+outcome a crash can leave unknown.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime, timedelta
 
 from bot.core.clock import Clock
 from bot.core.messages import Reply
 from bot.core.transport import Outcome, Transport
-from bot.events.render import notice_reply
-from bot.i18n import Catalogs
-from bot.storage.event_repository import EventRepository
 from bot.storage.ledger import Ledger, Notice
 from bot.storage.user_repository import UserRepository
 
 log = logging.getLogger(__name__)
 
+_DEFERRED_WAIT = 30.0
+
+Render = Callable[[Notice, str], Awaitable[Reply | None]]
+
 
 class NoticeSender:
-    """Sends due ledger rows through the running transports, a few at a time."""
+    """Sends due ledger rows through the running transports, a bounded number at a time."""
 
     def __init__(
         self,
         ledger: Ledger,
-        events: EventRepository,
+        render: Render,
         users: UserRepository,
-        catalogs: Catalogs,
         clock: Clock,
         transports: Mapping[str, Transport],
         default_locale: str,
         concurrency: int = 16,
+        wake: asyncio.Event | None = None,
     ) -> None:
         self._ledger = ledger
-        self._events = events
+        self._render = render
         self._users = users
-        self._catalogs = catalogs
         self._clock = clock
         self._transports = transports
         self._default_locale = default_locale
-        self._concurrency = concurrency
-        self._slots = asyncio.Semaphore(concurrency)
-        self.wake = asyncio.Event()
+        self.concurrency = concurrency
+        self.wake = wake or asyncio.Event()
+        self.drained: Callable[[int], Awaitable[None]] | None = None
+        self._deferred_until = datetime.min.replace(tzinfo=UTC)
 
     async def drain(self) -> int:
         """Send every due row; return how many were handled."""
         handled = 0
         names = set(self._transports)
-        while True:
-            batch = await self._ledger.claim(names, self._clock.now(), self._concurrency * 4)
-            if not batch:
-                return handled
-            await asyncio.gather(*(self._send_paced(notice) for notice in batch))
-            handled += len(batch)
-
-    async def _send_paced(self, notice: Notice) -> None:
-        async with self._slots:
-            await self._send(notice)
+        in_flight: set[asyncio.Task[None]] = set()
+        waited_for: datetime | None = None
+        try:
+            while True:
+                free = self.concurrency - len(in_flight)
+                batch = await self._ledger.claim(names, self._clock.now(), free) if free else []
+                for notice in batch:
+                    task = asyncio.create_task(self._send(notice))
+                    in_flight.add(task)
+                    task.add_done_callback(in_flight.discard)
+                handled += len(batch)
+                if not in_flight:
+                    wait = (self._deferred_until - self._clock.now()).total_seconds()
+                    if waited_for == self._deferred_until or not 0 < wait <= _DEFERRED_WAIT:
+                        return handled
+                    waited_for = self._deferred_until
+                    await asyncio.sleep(wait)  # rows the platform deferred are due then
+                    continue
+                # Claim again once a quarter of the slots are free (or nothing is due).
+                refill = max(1, self.concurrency // 4)
+                while in_flight and self.concurrency - len(in_flight) < refill:
+                    await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                if not batch and in_flight:
+                    await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if in_flight:
+                await asyncio.gather(*in_flight, return_exceptions=True)
 
     async def run(self) -> None:
         """Drain whenever woken, and at least every few seconds, until cancelled."""
         while True:
             try:
-                await self.drain()
+                handled = await self.drain()
+                if self.drained is not None:
+                    await self.drained(handled)
             except Exception:
                 log.exception("sending notices failed; trying again shortly")
             self.wake.clear()
@@ -72,34 +98,33 @@ class NoticeSender:
             finally:
                 waiter.cancel()
 
-    async def render(self, notice: Notice, locale: str) -> Reply | None:
-        """The notice as its recipient reads it; None when its event is gone."""
-        if notice.event_id is None:
-            return None
-        event = await self._events.get(notice.event_id)
-        if event is None:
-            return None
-        starts = notice.occurrence or event.starts_at
-        with self._catalogs.use(locale):
-            return notice_reply(notice.kind, event, starts, notice.details, locale)
-
     async def _send(self, notice: Notice) -> None:
+        try:
+            await self._deliver(notice)
+        except Exception:
+            log.exception("notice %d could not be sent", notice.id)
+            await self._ledger.failed(notice, "internal error", self._clock.now(), retry=True)
+
+    async def _deliver(self, notice: Notice) -> None:
         now = self._clock.now()
-        user = await self._users.get(notice.user_id)
         transport = self._transports.get(notice.transport)
-        if user is None or transport is None or user.chat_id is None:
+        if transport is None or notice.chat_id is None:
             await self._ledger.failed(notice, "recipient or transport is gone", now, retry=False)
             return
-        reply = await self.render(notice, user.locale or self._default_locale)
+        reply = await self._render(notice, notice.locale or self._default_locale)
         if reply is None:
-            await self._ledger.failed(notice, "the event is gone", now, retry=False)
+            await self._ledger.failed(notice, "its subject is gone", now, retry=False)
             return
-        delivery = await transport.send(user.chat_id, reply)
+        delivery = await transport.send(notice.chat_id, reply)
         if delivery.outcome is Outcome.SENT:
             message_id = delivery.message_ids[-1] if delivery.message_ids else None
             await self._ledger.sent(notice.id, message_id, self._clock.now())
+        elif delivery.outcome is Outcome.DEFERRED:
+            retry_at = self._clock.now() + timedelta(seconds=delivery.retry_after)
+            await self._ledger.deferred(notice, retry_at, delivery.reason)
+            self._deferred_until = max(self._deferred_until, retry_at)
         elif delivery.outcome is Outcome.UNREACHABLE:
-            await self._users.mark_unreachable(notice.transport, user.chat_id)
+            await self._users.mark_unreachable(notice.transport, notice.chat_id)
             await self._ledger.blocked(notice.id, delivery.reason)
         else:
             retry = delivery.outcome is Outcome.FAILED

@@ -9,7 +9,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 
 from bot.app import App, open_app
-from bot.config import Config, DatabaseConfig, LimitsConfig, TelegramConfig
+from bot.config import (
+    BroadcastConfig,
+    Config,
+    DatabaseConfig,
+    LimitsConfig,
+    StaffConfig,
+    TelegramConfig,
+)
 from bot.core.clock import Clock
 from bot.core.transport import Transport
 from bot.serve import enabled_transports
@@ -50,12 +57,16 @@ async def telegram_bot(
     database_url: str,
     clock: Clock,
     limits: LimitsConfig | None = None,
+    staff: StaffConfig | None = None,
+    broadcast: BroadcastConfig | None = None,
     **changes: object,
 ) -> AsyncIterator[RunningBot]:
     """The whole bot (database, directory, router) serving Telegram until the block ends."""
     config = Config(
         database=DatabaseConfig(url=database_url),
         limits=limits or LimitsConfig(),
+        staff=staff or StaffConfig(),
+        broadcast=broadcast or BroadcastConfig(),
         telegram=telegram_config(server, **changes),
     )
     async with open_app(config, clock) as app:

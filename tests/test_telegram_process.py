@@ -26,12 +26,21 @@ async def server() -> AsyncIterator[BotApiServer]:
 class BotProcess:
     """One `wegweiser run` process with its own log file."""
 
-    def __init__(self, tmp_path: Path, server: BotApiServer, token: str | None = None) -> None:
+    def __init__(
+        self,
+        tmp_path: Path,
+        server: BotApiServer,
+        token: str | None = None,
+        *,
+        level: str = "DEBUG",
+        telegram: str = "",
+        extra: str = "",
+    ) -> None:
         self.config = tmp_path / "wegweiser.toml"
         self.config.write_text(
             f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / "bot.db"}"\n'
             f'[telegram]\nenabled = true\nbase_url = "{server.base_url}"\npoll_timeout = 1\n'
-            '[logging]\nlevel = "DEBUG"\n',
+            f'{telegram}[logging]\nlevel = "{level}"\n{extra}',
             encoding="utf-8",
         )
         self.token = token or server.token

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -10,8 +11,10 @@ from bot.core.clock import Clock
 from bot.core.messages import Incoming
 from bot.core.pending import PendingQuestions
 from bot.i18n import Catalogs
+from bot.storage.broadcast_repository import BroadcastRepository
 from bot.storage.community_repository import CommunityRepository
 from bot.storage.event_repository import EventRepository
+from bot.storage.staff_repository import StaffRepository, identity_of
 from bot.storage.user_repository import User, UserRepository
 
 
@@ -27,8 +30,11 @@ class Services:
     clock: Clock
     pending: PendingQuestions
     default_locale: str
+    staff: StaffRepository
+    broadcasts: BroadcastRepository
+    require_approval: bool = False
     pending_topics: PendingQuestions = field(default_factory=PendingQuestions)
-    staff: frozenset[str] = frozenset()
+    outbox: asyncio.Event = field(default_factory=asyncio.Event)
     drafts: dict[int, dict[str, str]] = field(default_factory=dict)
     commands: list[tuple[str, str]] = field(default_factory=list)
 
@@ -52,9 +58,18 @@ class Context:
         return self.user.locale or self.services.default_locale
 
     @property
-    def is_staff(self) -> bool:
-        """True when the sender is KI staff (listed in the config)."""
-        return f"{self.user.transport}:{self.user.external_id}" in self.services.staff
+    def identity(self) -> str:
+        """The sender as ``transport:id``, the way staff are listed."""
+        return identity_of(self.user.transport, self.user.external_id)
+
+    async def is_staff(self) -> bool:
+        """True when the sender is KI staff (an admin or granted staff)."""
+        return await self.services.staff.is_staff(self.identity)
+
+    @property
+    def is_admin(self) -> bool:
+        """True when the sender is an admin listed in the config."""
+        return self.services.staff.is_admin(self.identity)
 
     @property
     def text(self) -> str:

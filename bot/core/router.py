@@ -71,7 +71,7 @@ class Router:
         if incoming.choice is not None:
             prefix = incoming.choice.split(":", 1)[0]
             handler = self._choices.get(prefix)
-            if prefix in self._staff_choices and not context.is_staff:
+            if prefix in self._staff_choices and not await context.is_staff():
                 handler = None
             if handler is None:
                 return [
@@ -82,7 +82,7 @@ class Router:
         if text.startswith("/"):
             name = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
             command = self._commands.get(name)
-            if command is not None and command.staff and not context.is_staff:
+            if command is not None and command.staff and not await context.is_staff():
                 command = None
             if command is None:
                 return [
@@ -90,7 +90,7 @@ class Router:
                 ]
             return await command.handler(context)
         step_handler = self._steps.get(context.user.step or "")
-        if step_handler is not None and step_handler in self._staff_steps and not context.is_staff:
+        if step_handler in self._staff_steps and not await context.is_staff():
             step_handler = None
         if step_handler is not None:
             return await step_handler(context)

@@ -19,6 +19,7 @@ class Outcome(Enum):
     UNREACHABLE = "unreachable"  # blocked, deactivated: never retried
     REJECTED = "rejected"  # the platform refused this message: not retried
     FAILED = "failed"  # gave up for now (network, rate limit): may be retried later
+    DEFERRED = "deferred"  # rate limited before anything went out: try again after retry_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,7 @@ class Delivery:
     outcome: Outcome
     message_ids: tuple[str, ...] = ()
     reason: str = ""
+    retry_after: float = 0.0
 
 
 class Transport(Protocol):
@@ -45,5 +47,9 @@ class Transport(Protocol):
         ...
 
     async def send(self, chat_id: str, reply: Reply) -> Delivery:
-        """Send one reply to a chat (paced, retried as the platform wants)."""
+        """Send one proactive message to a chat, paced as the platform wants.
+
+        When the platform asks to wait before anything of it went out, the
+        result is DEFERRED instead of waiting, so the caller can schedule it.
+        """
         ...

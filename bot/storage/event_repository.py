@@ -196,7 +196,7 @@ class EventRepository:
             await session.flush()
             event = to_event(row)
             await self._plan(session, event, now)
-            await withdraw(session, event.id, ("reminder", "announce", "change"))
+            await withdraw(session, ("reminder", "announce", "change"), event_id=event.id)
             await enqueue(
                 session, await recipients(session, event), key=f"cancel:{event.id}",
                 kind="cancel", now=now, event_id=event.id,

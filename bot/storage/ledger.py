@@ -8,16 +8,17 @@ crash: its outcome is unknown, so it is marked ``unknown`` and never sent again.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events.schedule import UTC
 from bot.storage.database import Database
-from bot.storage.models import DeliveryRow
+from bot.storage.models import DeliveryRow, UserRow
 
 PENDING = "pending"
 SENDING = "sending"
@@ -28,6 +29,8 @@ UNKNOWN = "unknown"
 CANCELLED = "cancelled"
 
 _MAX_ATTEMPTS = 5
+_CHUNK = 500
+_GATHER_SECONDS = 0.005
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,9 @@ class Notice:
     occurrence: datetime | None
     details: dict[str, Any]
     attempts: int
+    broadcast_id: int | None = None
+    chat_id: str | None = None
+    locale: str | None = None
 
 
 async def enqueue(
@@ -61,54 +67,100 @@ async def enqueue(
     now: datetime,
     event_id: int | None = None,
     occurrence: datetime | None = None,
+    broadcast_id: int | None = None,
     details: dict[str, Any] | None = None,
 ) -> int:
     """Add one row per recipient, inside the caller's transaction; ``key`` makes them unique.
 
     A recipient who already has a row with this key gets no second one.
+    Returns the number of rows added.
     """
     now = now.astimezone(UTC)
     keys = {f"{key}:u{recipient.user_id}": recipient for recipient in recipients}
-    if not keys:
-        return 0
-    existing = set(
-        await session.scalars(
-            select(DeliveryRow.dedupe_key).where(DeliveryRow.dedupe_key.in_(keys))
-        )
-    )
-    for dedupe_key, recipient in keys.items():
-        if dedupe_key in existing:
-            continue
-        session.add(
-            DeliveryRow(
-                dedupe_key=dedupe_key,
-                user_id=recipient.user_id,
-                transport=recipient.transport,
-                kind=kind,
-                event_id=event_id,
-                occurrence=occurrence,
-                details=details or {},
-                status=PENDING,
-                attempts=0,
-                next_try_at=now,
-                error="",
-                created_at=now,
+    existing: set[str] = set()
+    ordered = list(keys)
+    for start in range(0, len(ordered), _CHUNK):
+        existing.update(
+            await session.scalars(
+                select(DeliveryRow.dedupe_key).where(
+                    DeliveryRow.dedupe_key.in_(ordered[start : start + _CHUNK])
+                )
             )
         )
-    return len(keys) - len(existing)
+    rows = [
+        {
+            "dedupe_key": dedupe_key,
+            "user_id": recipient.user_id,
+            "transport": recipient.transport,
+            "kind": kind,
+            "event_id": event_id,
+            "occurrence": occurrence,
+            "broadcast_id": broadcast_id,
+            "details": details or {},
+            "status": PENDING,
+            "attempts": 0,
+            "next_try_at": now,
+            "error": "",
+            "created_at": now,
+        }
+        for dedupe_key, recipient in keys.items()
+        if dedupe_key not in existing
+    ]
+    for start in range(0, len(rows), _CHUNK):
+        await session.execute(insert(DeliveryRow), rows[start : start + _CHUNK])
+    return len(rows)
 
 
-async def withdraw(session: AsyncSession, event_id: int, kinds: tuple[str, ...]) -> None:
-    """Withdraw unsent rows of an event, inside the caller's transaction."""
+async def withdraw(
+    session: AsyncSession,
+    kinds: tuple[str, ...],
+    *,
+    event_id: int | None = None,
+    broadcast_id: int | None = None,
+) -> None:
+    """Withdraw unsent rows of an event or a broadcast, inside the caller's transaction."""
+    cause = (
+        DeliveryRow.event_id == event_id
+        if broadcast_id is None
+        else DeliveryRow.broadcast_id == broadcast_id
+    )
     await session.execute(
         update(DeliveryRow)
-        .where(
-            DeliveryRow.event_id == event_id,
-            DeliveryRow.status == PENDING,
-            DeliveryRow.kind.in_(kinds),
-        )
+        .where(cause, DeliveryRow.status == PENDING, DeliveryRow.kind.in_(kinds))
         .values(status=CANCELLED)
     )
+
+
+class _SentBatch:
+    """Records "sent" outcomes of many sends in one transaction.
+
+    Each caller waits until its row is committed, so a row stays in flight
+    (its sending slot taken) until its outcome is stored.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._rows: list[dict[str, Any]] = []
+        self._committed: asyncio.Future[None] | None = None
+        self._flushing: asyncio.Task[None] | None = None
+
+    async def add(self, row: dict[str, Any]) -> None:
+        self._rows.append(row)
+        if self._committed is None:
+            self._committed = asyncio.get_running_loop().create_future()
+            self._flushing = asyncio.create_task(self._flush(self._committed))
+        await asyncio.shield(self._committed)
+
+    async def _flush(self, committed: asyncio.Future[None]) -> None:
+        await asyncio.sleep(_GATHER_SECONDS)  # let the sends finishing now join in
+        rows, self._rows, self._committed = self._rows, [], None
+        try:
+            async with self._database.session() as session, session.begin():
+                await session.execute(update(DeliveryRow), rows)
+        except Exception as error:  # every waiter learns of it
+            committed.set_exception(error)
+        else:
+            committed.set_result(None)
 
 
 class Ledger:
@@ -116,6 +168,7 @@ class Ledger:
 
     def __init__(self, database: Database) -> None:
         self._database = database
+        self._sent = _SentBatch(database)
 
     async def recover(self) -> int:
         """Rows caught in flight by a crash become ``unknown``; return how many."""
@@ -132,8 +185,9 @@ class Ledger:
         now = now.astimezone(UTC)
         async with self._database.session() as session, session.begin():
             rows = list(
-                await session.scalars(
-                    select(DeliveryRow)
+                await session.execute(
+                    select(DeliveryRow, UserRow.chat_id, UserRow.locale)
+                    .join(UserRow, UserRow.id == DeliveryRow.user_id)
                     .where(
                         DeliveryRow.status == PENDING,
                         DeliveryRow.next_try_at <= now,
@@ -141,30 +195,38 @@ class Ledger:
                     )
                     .order_by(DeliveryRow.next_try_at, DeliveryRow.id)
                     .limit(limit)
-                    .with_for_update(skip_locked=True)
+                    .with_for_update(skip_locked=True, of=DeliveryRow)
                 )
             )
-            for row in rows:
-                row.status = SENDING
-                row.attempts += 1
+            if rows:
+                await session.execute(
+                    update(DeliveryRow)
+                    .where(DeliveryRow.id.in_([row.id for row, _chat, _locale in rows]))
+                    .values(status=SENDING, attempts=DeliveryRow.attempts + 1)
+                    .execution_options(synchronize_session=False)
+                )
             return [
                 Notice(
-                    row.id,
-                    row.user_id,
-                    row.transport,
-                    row.kind,
-                    row.event_id,
-                    row.occurrence,
-                    dict(row.details),
-                    row.attempts,
+                    id=row.id,
+                    user_id=row.user_id,
+                    transport=row.transport,
+                    kind=row.kind,
+                    event_id=row.event_id,
+                    occurrence=row.occurrence,
+                    details=dict(row.details),
+                    attempts=row.attempts + 1,
+                    broadcast_id=row.broadcast_id,
+                    chat_id=chat_id,
+                    locale=locale,
                 )
-                for row in rows
+                for row, chat_id, locale in rows
             ]
 
     async def sent(self, notice_id: int, message_id: str | None, now: datetime) -> None:
-        """The platform accepted the message."""
-        sent_at = now.astimezone(UTC)
-        await self._set(notice_id, status=SENT, platform_message_id=message_id, sent_at=sent_at)
+        """The platform accepted the message (stored with others sent at the same time)."""
+        row = {"id": notice_id, "status": SENT, "platform_message_id": message_id,
+               "sent_at": now.astimezone(UTC)}  # fmt: skip
+        await self._sent.add(row)
 
     async def blocked(self, notice_id: int, reason: str) -> None:
         """The recipient cannot be reached (blocked the bot): never retried."""
@@ -177,6 +239,16 @@ class Ledger:
             await self._set(notice.id, status=PENDING, error=reason[:300], next_try_at=retry_at)
         else:
             await self._set(notice.id, status=FAILED, error=reason[:300])
+
+    async def deferred(self, notice: Notice, retry_at: datetime, reason: str) -> None:
+        """The platform asked to wait before anything went out: due again at ``retry_at``.
+
+        Not counted as an attempt; the row is not in flight while it waits.
+        """
+        await self._set(
+            notice.id, status=PENDING, attempts=notice.attempts - 1, error=reason[:300],
+            next_try_at=retry_at.astimezone(UTC),
+        )  # fmt: skip
 
     async def _set(self, notice_id: int, **values: Any) -> None:
         async with self._database.session() as session, session.begin():

@@ -1,6 +1,7 @@
 """Sending to Telegram the way the Bot API wants it: paced, retried, never to a blocked chat.
 
-- 429 (RetryAfter): wait the given time, then send again.
+- 429 (RetryAfter): wait the given time, then send again; a proactive message
+  that has not started yet is handed back DEFERRED instead, to be rescheduled.
 - 403 (Forbidden: blocked, deactivated): the chat is marked unreachable and not retried.
 - 400 (BadRequest): not retried; logged with Telegram's reason.
 - network errors and timeouts: retried with backoff.
@@ -84,12 +85,19 @@ class TelegramSender:
         self._max_wait = max_wait
 
     async def send(
-        self, chat_id: str, reply: Reply, checkpoint: ReplyCheckpoint | None = None
+        self,
+        chat_id: str,
+        reply: Reply,
+        checkpoint: ReplyCheckpoint | None = None,
+        defer: bool = False,
     ) -> Delivery:
-        """Send one reply (several messages when long); stop at the first failure."""
+        """Send one reply (several messages when long); stop at the first failure.
+
+        ``defer``: on a 429 before the first part went out, return DEFERRED at once.
+        """
         ids: list[str] = []
         for chunk in render_chunks(reply):
-            result = await self._send_chunk(chat_id, chunk, checkpoint)
+            result = await self._send_chunk(chat_id, chunk, checkpoint, defer and not ids)
             if result.outcome is not Outcome.SENT:
                 return Delivery(result.outcome, tuple(ids), result.reason)
             ids.extend(result.message_ids)
@@ -114,7 +122,11 @@ class TelegramSender:
         )
 
     async def _send_chunk(
-        self, chat_id: str, chunk: Chunk | Attachment, checkpoint: ReplyCheckpoint | None
+        self,
+        chat_id: str,
+        chunk: Chunk | Attachment,
+        checkpoint: ReplyCheckpoint | None,
+        defer: bool = False,
     ) -> Delivery:
         backoff = 0.5
         waited = 0.0
@@ -130,6 +142,9 @@ class TelegramSender:
             except RetryAfter as error:
                 delay = retry_seconds(error)
                 log.warning("telegram 429 for chat %s: retry after %.1f s", chat_id, delay)
+                if defer:
+                    reason = f"429 retry after {delay:g} s"
+                    return Delivery(Outcome.DEFERRED, reason=reason, retry_after=delay)
                 if waited + delay > self._max_wait:
                     return Delivery(Outcome.FAILED, reason=f"429 retry after {delay:g} s")
                 if checkpoint is not None:

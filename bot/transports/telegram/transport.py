@@ -194,7 +194,7 @@ class TelegramTransport:
 
     async def send(self, chat_id: str, reply: Reply) -> Delivery:
         """Send a proactive message (reminder, announcement)."""
-        return await self._sender.send(chat_id, reply)
+        return await self._sender.send(chat_id, reply, defer=True)
 
     async def _publish_profiles(self) -> None:
         """Set the command list and descriptions in every shipped language."""

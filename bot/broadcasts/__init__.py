@@ -1,0 +1,1 @@
+"""Announcements by KI staff to chosen audiences."""
