@@ -11,6 +11,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 
+from babel.numbers import format_decimal
+
 from bot.answering.lexicon import Lexicon, load_lexicon_files
 from bot.answering.service import AnsweringService
 from bot.config import Config
@@ -24,12 +26,13 @@ from bot.core.router import Router
 from bot.directory.loader import DEFAULT_TIMEZONE, parse_directory
 from bot.directory.model import Directory
 from bot.i18n import Catalogs, _
-from bot.i18n.locales import SHIPPED_LOCALES, shipped
+from bot.i18n.locales import SHIPPED_LOCALES, babel_locale, is_rtl, shipped
 from bot.storage.broadcast_repository import BroadcastRepository
 from bot.storage.community_repository import CommunityRepository
 from bot.storage.database import Database
 from bot.storage.directory_repository import DirectoryRepository
 from bot.storage.event_repository import EventRepository
+from bot.storage.privacy_repository import PrivacyRepository
 from bot.storage.staff_repository import StaffRepository
 from bot.storage.user_repository import UserRepository
 from handlers import build_router
@@ -76,6 +79,13 @@ class App:
                     "You are sending messages very fast. Please wait a minute, then write again."
                 )
                 return [Reply.plain(slow_down)]
+            limit = self.config.limits.max_message_chars
+            if incoming.text is not None and len(incoming.text) > limit:
+                log.info("message user=%s too long", user.id)
+                too_long = _(
+                    "Your message is too long. Please write at most {limit} characters."
+                ).format(limit=format_decimal(limit, locale=babel_locale(locale)))
+                return [Reply.plain(too_long, rtl=is_rtl(locale))]
             try:
                 return await self.router.route(Context(incoming, user, services))
             except Exception:
@@ -137,7 +147,9 @@ async def open_app(
             broadcasts=BroadcastRepository(
                 database, admins, config.delivery_transports, config.bot.default_locale
             ),
+            privacy=PrivacyRepository(database),
             require_approval=config.broadcast.require_approval,
+            inactive_days=config.privacy.inactive_days,
             commands=[(command.name, command.help) for command in router.commands],
         )
         flood = FloodGuard(config.limits.messages_burst, config.limits.messages_per_minute)

@@ -78,10 +78,11 @@ class ConsoleConfig:
 
 @dataclass(frozen=True, slots=True)
 class LimitsConfig:
-    """What one user may send: a burst of messages, then so many a minute."""
+    """What one user may send: a burst of messages, then so many a minute; how long one may be."""
 
     messages_burst: int = 20
     messages_per_minute: int = 20
+    max_message_chars: int = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +97,13 @@ class BroadcastConfig:
     """Announcements: whether a second staff member must approve before sending."""
 
     require_approval: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PrivacyConfig:
+    """How long people who stopped writing are kept (days; 0 keeps them)."""
+
+    inactive_days: int = 365
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +160,7 @@ class Config:
     events: EventsConfig = field(default_factory=EventsConfig)
     staff: StaffConfig = field(default_factory=StaffConfig)
     broadcast: BroadcastConfig = field(default_factory=BroadcastConfig)
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
 
     @property
@@ -238,7 +247,7 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     problems: list[str] = []
     sections = (
         "database", "bot", "contact", "logging", "console", "limits", "events", "staff",
-        "broadcast", "telegram",
+        "broadcast", "privacy", "telegram",
     )  # fmt: skip
     for name in sorted(set(raw) - set(sections)):
         problems.append(f"[{name}]: unknown section")
@@ -290,6 +299,7 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     limits = LimitsConfig(
         messages_burst=limits_table.whole("messages_burst", 20, 1, 10_000),
         messages_per_minute=limits_table.whole("messages_per_minute", 20, 1, 100_000),
+        max_message_chars=limits_table.whole("max_message_chars", 4096, 100, 100_000),
     )
     limits_table.finish()
 
@@ -298,6 +308,9 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     broadcast_table = _table(raw, "broadcast", problems)
     broadcast = BroadcastConfig(require_approval=broadcast_table.flag("require_approval", False))
     broadcast_table.finish()
+    privacy_table = _table(raw, "privacy", problems)
+    privacy = PrivacyConfig(inactive_days=privacy_table.whole("inactive_days", 365, 0, 36_500))
+    privacy_table.finish()
     telegram = _telegram(_table(raw, "telegram", problems), env, problems)
 
     if problems:
@@ -312,6 +325,7 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         events=events,
         staff=staff,
         broadcast=broadcast,
+        privacy=privacy,
         telegram=telegram,
     )
 

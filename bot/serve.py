@@ -67,7 +67,11 @@ def timekeeper(app: App, transports: list[Transport]) -> Timekeeper:
     """The scheduler and notice sender for these transports."""
     holder = holder_name()
     sender = notice_sender(app, transports)
-    return Timekeeper(app.database, sender, app.services.broadcasts, app.services.clock, holder)
+    services = app.services
+    return Timekeeper(
+        app.database, sender, services.broadcasts, services.clock, holder,
+        privacy=services.privacy, inactive_days=services.inactive_days,
+    )  # fmt: skip
 
 
 async def serve(transports: list[Transport], app: App) -> None:

@@ -9,6 +9,7 @@ from handlers import (
     events,
     help,
     onboarding,
+    privacy,
     settings,
     staff,
     staff_events,
@@ -26,6 +27,8 @@ def build_router() -> Router:
     router.command("subscribe", subscriptions.subscribe, N_("get notices of new events"))
     router.command("unsubscribe", subscriptions.unsubscribe, N_("stop notices"))
     router.command("privacy", help.privacy, N_("what the bot stores about you"))
+    router.command("mydata", privacy.my_data, N_("everything stored about you, as a file"))
+    router.command("delete", privacy.delete, N_("erase everything stored about you"))
     router.command("help", help.show_help, N_("what the bot can do"))
     router.choice("lang", onboarding.chose_language)
     router.choice("region", onboarding.chose_region)
@@ -35,6 +38,7 @@ def build_router() -> Router:
     router.choice("ics", events.calendar_file)
     router.choice("sub", subscriptions.chose_subscription)
     router.choice("unsub", subscriptions.chose_unsubscription)
+    router.choice("erase", privacy.delete_confirmed)
     router.step(onboarding.STEP_LANGUAGE, onboarding.typed_during_language)
     router.step(onboarding.STEP_LANGUAGE_ONLY, onboarding.typed_during_language)
     router.step(onboarding.STEP_REGION, onboarding.typed_during_region)

@@ -38,5 +38,13 @@ async def privacy(context: Context) -> list[Reply]:
         "• " + _("Region: {value}").format(value=region.name if region else not_set),
         "• " + _("Town: {value}").format(value=user.town or not_set),
         _("I never store the text of your questions. Your settings are used only to answer you."),
+        _("Send /mydata to get everything I store about you, and /delete to erase it."),
     ]
+    days = context.services.inactive_days
+    if days:
+        lines.append(
+            _("If you do not write for {days} days, I delete everything about you.").format(
+                days=days
+            )
+        )
     return [Reply.plain("\n".join(lines), rtl=is_rtl(user.locale or ""))]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -21,6 +21,7 @@ from bot.events.schedule import UTC
 from bot.storage.broadcast_repository import BroadcastRepository
 from bot.storage.database import Database
 from bot.storage.ledger import Ledger
+from bot.storage.privacy_repository import PrivacyRepository
 from scheduler.lease import Lease
 from scheduler.reminders import fire_due_reminders, next_reminder_due
 from scheduler.sender import NoticeSender
@@ -28,6 +29,7 @@ from scheduler.sender import NoticeSender
 log = logging.getLogger(__name__)
 
 LEASE_TTL = timedelta(seconds=45)
+_PURGE_EVERY = timedelta(hours=1)
 
 
 class Timekeeper:
@@ -40,6 +42,8 @@ class Timekeeper:
         broadcasts: BroadcastRepository,
         clock: Clock,
         holder: str,
+        privacy: PrivacyRepository | None = None,
+        inactive_days: int = 0,
         tick_seconds: float = 15.0,
     ) -> None:
         self._database = database
@@ -48,6 +52,9 @@ class Timekeeper:
         self._clock = clock
         self._lease = Lease(database, "scheduler", holder, LEASE_TTL)
         self._tick_seconds = tick_seconds
+        self._privacy = privacy
+        self._inactive = timedelta(days=inactive_days)
+        self._purged_at: datetime | None = None
         self._leading = False
         self._scheduler = AsyncIOScheduler(
             timezone=UTC,
@@ -70,6 +77,7 @@ class Timekeeper:
                 "reminders: %d fired (%d notices), %d missed",
                 report.fired, report.notices, report.missed,
             )  # fmt: skip
+        await self._purge(now)
         released = await self._broadcasts.release_due(now)
         if released:
             log.info("broadcasts: %d scheduled broadcast(s) queued", released)
@@ -83,6 +91,17 @@ class Timekeeper:
                 self.tick, "date", run_date=max(due, now), id="next-reminder",
                 replace_existing=True,
             )  # fmt: skip
+
+    async def _purge(self, now: datetime) -> None:
+        """Erase people inactive for longer than the retention time, once an hour."""
+        if self._privacy is None or not self._inactive:
+            return
+        if self._purged_at is not None and now - self._purged_at < _PURGE_EVERY:
+            return
+        self._purged_at = now
+        purged = await self._privacy.purge_inactive(now - self._inactive)
+        if purged:
+            log.info("privacy: %d inactive user(s) erased", purged)
 
     async def finish_broadcasts(self, handled: int = 1) -> None:
         """Close broadcasts with nothing left to send; their reports go out."""

@@ -14,6 +14,7 @@ from bot.i18n import Catalogs
 from bot.storage.broadcast_repository import BroadcastRepository
 from bot.storage.community_repository import CommunityRepository
 from bot.storage.event_repository import EventRepository
+from bot.storage.privacy_repository import PrivacyRepository
 from bot.storage.staff_repository import StaffRepository, identity_of
 from bot.storage.user_repository import User, UserRepository
 
@@ -32,7 +33,9 @@ class Services:
     default_locale: str
     staff: StaffRepository
     broadcasts: BroadcastRepository
+    privacy: PrivacyRepository
     require_approval: bool = False
+    inactive_days: int = 365
     pending_topics: PendingQuestions = field(default_factory=PendingQuestions)
     outbox: asyncio.Event = field(default_factory=asyncio.Event)
     drafts: dict[int, dict[str, str]] = field(default_factory=dict)
