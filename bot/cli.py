@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.app import App, open_app
+from bot.cli_events import EXIT_PROBLEM, EXIT_USAGE, events_command, mso_command
 from bot.cli_events import add_parsers as add_event_parsers
-from bot.cli_events import events_command, mso_command
 from bot.cli_staff import add_parsers as add_staff_parsers
 from bot.cli_staff import audit_command, broadcast_command, staff_command
 from bot.config import Config, ConfigError, load_config
@@ -23,9 +23,6 @@ from bot.i18n.locales import SHIPPED_LOCALES, shipped
 from bot.logging_setup import configure_logging
 from bot.serve import StartError, enabled_transports, serve
 from bot.transports.console import ConsoleTransport
-
-EXIT_PROBLEM = 1
-EXIT_USAGE = 2
 
 
 def _parser() -> argparse.ArgumentParser:

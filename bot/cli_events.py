@@ -21,7 +21,7 @@ from bot.events.schedule import UTC
 from bot.i18n.locales import SHIPPED_LOCALES
 from bot.storage.event_repository import EventNotFoundError
 
-EXIT_PROBLEM = 1
+EXIT_PROBLEM = 1  # exit codes of every wegweiser command
 EXIT_USAGE = 2
 
 

@@ -12,15 +12,12 @@ from bot.app import App
 from bot.broadcasts.audience import AudienceError, parse_audience
 from bot.broadcasts.model import MAX_TEXT, SOURCE_LANGUAGE, Report
 from bot.broadcasts.render import announcement
-from bot.cli_events import cli_actor
+from bot.cli_events import EXIT_PROBLEM, EXIT_USAGE, cli_actor
 from bot.events.schedule import UTC
 from bot.i18n.locales import SHIPPED_LOCALES
 from bot.storage import ledger
 from bot.storage.broadcast_repository import Decision, Draft
 from bot.storage.staff_repository import is_identity
-
-EXIT_PROBLEM = 1
-EXIT_USAGE = 2
 
 
 def add_parsers(commands: Any) -> None:

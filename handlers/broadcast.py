@@ -16,18 +16,14 @@ from bot.broadcasts.render import announcement, moment, number
 from bot.core.context import Context
 from bot.core.messages import Choice, Reply, Span, Style
 from bot.i18n import _
-from bot.i18n.locales import SHIPPED_LOCALES, is_rtl, language_name, native_name
+from bot.i18n.locales import SHIPPED_LOCALES, language_name, native_name
 from bot.storage.broadcast_repository import Draft
-from handlers.staff_events import parse_start
+from handlers.staff_events import parse_start, unreadable_date
 
 STEP_TEXT = "bc_text"
 STEP_AT = "bc_at"
 ALL = "-"
 _MARK = "broadcast"
-
-
-def _reply(context: Context, text: str, choices: tuple[Choice, ...] = ()) -> list[Reply]:
-    return [Reply.plain(text, choices, rtl=is_rtl(context.locale))]
 
 
 def _draft(context: Context) -> dict[str, str] | None:
@@ -36,7 +32,7 @@ def _draft(context: Context) -> dict[str, str] | None:
 
 
 def _gone(context: Context) -> list[Reply]:
-    return _reply(context, _("This draft is gone. Send /broadcast to start again."))
+    return context.reply(_("This draft is gone. Send /broadcast to start again."))
 
 
 def _texts(draft: dict[str, str]) -> dict[str, str]:
@@ -47,7 +43,7 @@ async def start(context: Context) -> list[Reply]:
     """``/broadcast``: a new draft, starting with the German text."""
     context.services.drafts[context.user.id] = {"kind": _MARK, "lang": SOURCE_LANGUAGE}
     await context.update_user(step=STEP_TEXT)
-    return _reply(context, _("New announcement. Write the text in German."))
+    return context.reply(_("New announcement. Write the text in German."))
 
 
 async def typed_text(context: Context) -> list[Reply]:
@@ -57,10 +53,9 @@ async def typed_text(context: Context) -> list[Reply]:
         await context.update_user(step=None)
         return _gone(context)
     if not context.text:
-        return _reply(context, _("Please write the announcement as text."))
+        return context.reply(_("Please write the announcement as text."))
     if len(context.text) > MAX_TEXT:
-        return _reply(
-            context,
+        return context.reply(
             _("This text is too long ({length} characters). Please shorten it to {limit}.").format(
                 length=number(len(context.text), context.locale),
                 limit=number(MAX_TEXT, context.locale),
@@ -88,7 +83,7 @@ def _languages_menu(context: Context, draft: dict[str, str]) -> list[Reply]:
             "in their language get the German text with a note."
         )
     )
-    return _reply(context, text, tuple(choices))
+    return context.reply(text, tuple(choices))
 
 
 async def chose_language(context: Context) -> list[Reply]:
@@ -101,9 +96,9 @@ async def chose_language(context: Context) -> list[Reply]:
         draft["lang"] = code
         await context.update_user(step=STEP_TEXT)
         name = language_name(code, context.locale)
-        return _reply(context, _("Write the {language} version.").format(language=name))
+        return context.reply(_("Write the {language} version.").format(language=name))
     choices = tuple(Choice(_(label), f"bcgroup:{key}") for key, label in GROUP_NAMES.items())
-    return _reply(context, _("Who should get it?"), choices)
+    return context.reply(_("Who should get it?"), choices)
 
 
 async def chose_group(context: Context) -> list[Reply]:
@@ -115,7 +110,7 @@ async def chose_group(context: Context) -> list[Reply]:
     regions = context.services.answering.directory.regions
     choices = [Choice(_("All regions"), f"bcregion:{ALL}")]
     choices += [Choice(region.name, f"bcregion:{region.key}") for region in regions]
-    return _reply(context, _("In which region?"), tuple(choices))
+    return context.reply(_("In which region?"), tuple(choices))
 
 
 async def chose_region(context: Context) -> list[Reply]:
@@ -133,7 +128,7 @@ async def chose_region(context: Context) -> list[Reply]:
         return _language_question(context)
     choices = [Choice(_("The whole region"), f"bctown:{ALL}")]
     choices += [Choice(town, f"bctown:{index}") for index, town in enumerate(region.towns)]
-    return _reply(context, _("Only one town?"), tuple(choices))
+    return context.reply(_("Only one town?"), tuple(choices))
 
 
 async def chose_town(context: Context) -> list[Reply]:
@@ -151,7 +146,7 @@ async def chose_town(context: Context) -> list[Reply]:
 def _language_question(context: Context) -> list[Reply]:
     choices = [Choice(_("All languages"), f"bcaudlang:{ALL}")]
     choices += [Choice(native_name(code), f"bcaudlang:{code}") for code in SHIPPED_LOCALES]
-    return _reply(context, _("Only people who use one language?"), tuple(choices))
+    return context.reply(_("Only people who use one language?"), tuple(choices))
 
 
 async def chose_audience_language(context: Context) -> list[Reply]:
@@ -164,7 +159,7 @@ async def chose_audience_language(context: Context) -> list[Reply]:
     else:
         draft.pop("audlang", None)
     choices = (Choice(_("Send now"), "bcwhen:now"), Choice(_("At a later time"), "bcwhen:later"))
-    return _reply(context, _("When should it go out?"), choices)
+    return context.reply(_("When should it go out?"), choices)
 
 
 async def chose_when(context: Context) -> list[Reply]:
@@ -174,7 +169,7 @@ async def chose_when(context: Context) -> list[Reply]:
         return _gone(context)
     if context.choice_value == "later":
         await context.update_user(step=STEP_AT)
-        return _reply(context, _("When? For example: 03.12.2026 09:00"))
+        return context.reply(_("When? For example: 03.12.2026 09:00"))
     draft.pop("at", None)
     return await _preview(context, draft)
 
@@ -187,9 +182,7 @@ async def typed_time(context: Context) -> list[Reply]:
         return _gone(context)
     at = parse_start(context.text)
     if at is None or at <= context.now:
-        return _reply(
-            context, _("I could not read a future date. Please write it like 03.12.2026 17:00.")
-        )
+        return context.reply(unreadable_date())
     draft["at"] = at.isoformat()
     await context.update_user(step=None)
     return await _preview(context, draft)
@@ -234,7 +227,7 @@ async def _preview(context: Context, draft: dict[str, str]) -> list[Reply]:
     else:
         send = Choice(_("Send"), "bcsend:yes")
     choices = (send, Choice(_("Discard"), "bcsend:no"))
-    return [*replies, *_reply(context, "\n".join(lines), choices)]
+    return [*replies, *context.reply("\n".join(lines), choices)]
 
 
 def preview(context: Context, texts: dict[str, str], code: str, count: int) -> Reply:
@@ -254,7 +247,7 @@ async def confirmed(context: Context) -> list[Reply]:
     if draft is None:
         return _gone(context)
     if context.choice_value != "yes":
-        return _reply(context, _("Discarded. Nothing was sent."))
+        return context.reply(_("Discarded. Nothing was sent."))
     at = datetime.fromisoformat(draft["at"]) if "at" in draft else None
     stored = await context.services.broadcasts.create(
         Draft(context.identity, context.user.id, _texts(draft), _audience(context, draft), at),
@@ -270,6 +263,6 @@ async def confirmed(context: Context) -> list[Reply]:
         text = _(
             "Announcement {id} goes out to {count} people now. You get a report when it is done."
         )
-    return _reply(
-        context, text.format(id=stored.id, count=number(stored.recipients, context.locale))
+    return context.reply(
+        text.format(id=stored.id, count=number(stored.recipients, context.locale))
     )

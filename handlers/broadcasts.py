@@ -8,12 +8,7 @@ from bot.broadcasts.render import STATUS_NAMES, report_reply
 from bot.core.context import Context
 from bot.core.messages import Choice, Reply
 from bot.i18n import _
-from bot.i18n.locales import is_rtl
 from bot.storage.broadcast_repository import Decision
-
-
-def _reply(context: Context, text: str, choices: tuple[Choice, ...] = ()) -> list[Reply]:
-    return [Reply.plain(text, choices, rtl=is_rtl(context.locale))]
 
 
 def _first_words(broadcast: Broadcast) -> str:
@@ -25,7 +20,7 @@ async def list_broadcasts(context: Context) -> list[Reply]:
     """``/broadcasts``: the newest announcements as buttons."""
     recent = await context.services.broadcasts.recent(limit=10)
     if not recent:
-        return _reply(context, _("There are no announcements yet. Send /broadcast to write one."))
+        return context.reply(_("There are no announcements yet. Send /broadcast to write one."))
     choices = tuple(
         Choice(
             f"{item.id} · {_(STATUS_NAMES[item.status])} · {_first_words(item)}"[:60],
@@ -33,7 +28,7 @@ async def list_broadcasts(context: Context) -> list[Reply]:
         )
         for item in recent
     )
-    return _reply(context, _("Which announcement?"), choices)
+    return context.reply(_("Which announcement?"), choices)
 
 
 async def show(context: Context) -> list[Reply]:
@@ -41,7 +36,7 @@ async def show(context: Context) -> list[Reply]:
     value = context.choice_value
     report = await context.services.broadcasts.report(int(value)) if value.isdigit() else None
     if report is None:
-        return _reply(context, _("This announcement does not exist."))
+        return context.reply(_("This announcement does not exist."))
     broadcast = report.broadcast
     choices: list[Choice] = []
     if broadcast.status == AWAITING_APPROVAL and broadcast.author != context.identity:
@@ -58,8 +53,8 @@ async def cancel_pressed(context: Context) -> list[Reply]:
     """Ask once more before cancelling."""
     value = context.choice_value
     choices = (Choice(_("Yes, cancel it"), f"bccancelok:{value}"), Choice(_("No"), "bccancelok:-"))
-    return _reply(
-        context, _("Really cancel this announcement? Unsent messages are dropped."), choices
+    return context.reply(
+        _("Really cancel this announcement? Unsent messages are dropped."), choices
     )
 
 
@@ -67,13 +62,13 @@ async def cancel_confirmed(context: Context) -> list[Reply]:
     """Cancel it: nothing more goes out."""
     value = context.choice_value
     if not value.isdigit():
-        return _reply(context, _("Nothing was cancelled."))
+        return context.reply(_("Nothing was cancelled."))
     result = await context.services.broadcasts.cancel(int(value), context.identity, context.now)
     if result is Decision.DONE:
-        return _reply(context, _("Cancelled. Messages already sent cannot be taken back."))
+        return context.reply(_("Cancelled. Messages already sent cannot be taken back."))
     if result is Decision.NOT_OPEN:
-        return _reply(context, _("It is already finished; nothing was cancelled."))
-    return _reply(context, _("Nothing was cancelled."))
+        return context.reply(_("It is already finished; nothing was cancelled."))
+    return context.reply(_("Nothing was cancelled."))
 
 
 async def approve(context: Context) -> list[Reply]:
@@ -89,17 +84,17 @@ async def reject(context: Context) -> list[Reply]:
 async def _decide(context: Context, approved: bool) -> list[Reply]:
     value = context.choice_value
     if not value.isdigit():
-        return _reply(context, _("This announcement does not exist."))
+        return context.reply(_("This announcement does not exist."))
     broadcasts = context.services.broadcasts
     decide = broadcasts.approve if approved else broadcasts.reject
     result = await decide(int(value), context.identity, context.now)
     if result is Decision.OWN:
-        return _reply(context, _("A second staff member must approve; you wrote it yourself."))
+        return context.reply(_("A second staff member must approve; you wrote it yourself."))
     if result is Decision.NOT_OPEN:
-        return _reply(context, _("It no longer waits for approval."))
+        return context.reply(_("It no longer waits for approval."))
     if result is Decision.NOT_FOUND:
-        return _reply(context, _("This announcement does not exist."))
+        return context.reply(_("This announcement does not exist."))
     context.services.outbox.set()
     if approved:
-        return _reply(context, _("Approved. It goes out as planned."))
-    return _reply(context, _("Rejected. Nothing is sent."))
+        return context.reply(_("Approved. It goes out as planned."))
+    return context.reply(_("Rejected. Nothing is sent."))

@@ -10,10 +10,6 @@ from bot.i18n import _
 from bot.i18n.locales import is_rtl
 
 
-def _reply(context: Context, text: str, choices: tuple[Choice, ...] = ()) -> list[Reply]:
-    return [Reply.plain(text, choices, rtl=is_rtl(context.locale))]
-
-
 async def my_data(context: Context) -> list[Reply]:
     """``/mydata``: a summary and a JSON file of everything stored about the user."""
     data = await context.services.privacy.export(context.user.id)
@@ -44,18 +40,18 @@ async def delete(context: Context) -> list[Reply]:
         "Delete everything I store about you: language, region, town, subscriptions, "
         "MSO links and reminders? This cannot be undone."
     )
-    return _reply(context, text, choices)
+    return context.reply(text, choices)
 
 
 async def delete_confirmed(context: Context) -> list[Reply]:
     """Erase the user, or keep everything."""
     if context.choice_value != "yes":
-        return _reply(context, _("Nothing was deleted."))
+        return context.reply(_("Nothing was deleted."))
     services = context.services
     services.drafts.pop(context.user.id, None)
     services.pending.pop(context.user.id, context.now)
     services.pending_topics.pop(context.user.id, context.now)
     await services.privacy.erase(context.user.id)
-    return _reply(
-        context, _("Done: everything I stored about you is deleted. Send /start to begin again.")
+    return context.reply(
+        _("Done: everything I stored about you is deleted. Send /start to begin again.")
     )

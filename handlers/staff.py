@@ -5,18 +5,13 @@ from __future__ import annotations
 from bot.core.context import Context
 from bot.core.messages import Choice, Reply
 from bot.i18n import _
-from bot.i18n.locales import is_rtl
 from bot.storage.staff_repository import is_identity
 
 STEP_GRANT = "staff_grant"
 
 
-def _reply(context: Context, text: str, choices: tuple[Choice, ...] = ()) -> list[Reply]:
-    return [Reply.plain(text, choices, rtl=is_rtl(context.locale))]
-
-
 def _admins_only(context: Context) -> list[Reply]:
-    return _reply(context, _("Only admins can grant or revoke staff rights."))
+    return context.reply(_("Only admins can grant or revoke staff rights."))
 
 
 async def staff(context: Context) -> list[Reply]:
@@ -42,7 +37,7 @@ async def staff(context: Context) -> list[Reply]:
         for index, member in enumerate(members)
         if not member.admin
     ]
-    return _reply(context, "\n".join(lines), tuple(choices))
+    return context.reply("\n".join(lines), tuple(choices))
 
 
 async def add_pressed(context: Context) -> list[Reply]:
@@ -50,7 +45,7 @@ async def add_pressed(context: Context) -> list[Reply]:
     if not context.is_admin:
         return _admins_only(context)
     await context.update_user(step=STEP_GRANT)
-    return _reply(context, _("Send the new staff member's id, like telegram:12345."))
+    return context.reply(_("Send the new staff member's id, like telegram:12345."))
 
 
 async def typed_identity(context: Context) -> list[Reply]:
@@ -68,24 +63,23 @@ async def revoke_pressed(context: Context) -> list[Reply]:
     members = await context.services.staff.members()
     value = context.choice_value
     if not value.isdigit() or int(value) >= len(members) or members[int(value)].admin:
-        return _reply(context, _("This button is no longer valid. Send /staff again."))
+        return context.reply(_("This button is no longer valid. Send /staff again."))
     return await _change(context, "revoke", members[int(value)].identity)
 
 
 async def _change(context: Context, action: str, identity: str) -> list[Reply]:
     identity = identity.strip()
     if not is_identity(identity):
-        return _reply(context, _("That is not an id like telegram:12345. Nothing was changed."))
+        return context.reply(_("That is not an id like telegram:12345. Nothing was changed."))
     roles = context.services.staff
     if action == "grant":
         if await roles.grant(identity, context.identity, context.now):
-            return _reply(context, _("{who} is now staff.").format(who=identity))
-        return _reply(context, _("{who} is already staff.").format(who=identity))
+            return context.reply(_("{who} is now staff.").format(who=identity))
+        return context.reply(_("{who} is already staff.").format(who=identity))
     if roles.is_admin(identity):
-        return _reply(
-            context,
+        return context.reply(
             _("{who} is an admin in the config file; change it there.").format(who=identity),
         )
     if await roles.revoke(identity, context.identity, context.now):
-        return _reply(context, _("{who} is no longer staff.").format(who=identity))
-    return _reply(context, _("{who} was not staff.").format(who=identity))
+        return context.reply(_("{who} is no longer staff.").format(who=identity))
+    return context.reply(_("{who} was not staff.").format(who=identity))

@@ -17,7 +17,6 @@ from bot.core.messages import Choice, Reply
 from bot.events.model import KINDS, Event
 from bot.events.render import KIND_NAMES, event_reply
 from bot.i18n import _
-from bot.i18n.locales import is_rtl
 
 STEP_TITLE = "ev_title"
 STEP_WHEN = "ev_when"
@@ -45,13 +44,9 @@ def parse_start(text: str) -> datetime | None:
         return None
 
 
-def _unreadable_date() -> str:
+def unreadable_date() -> str:
+    """Asks again for a date, with an example."""
     return _("I could not read a future date. Please write it like 03.12.2026 17:00.")
-
-
-def _reply(context: Context, text: str, choices: tuple[Choice, ...] = ()) -> list[Reply]:
-    rtl = is_rtl(context.locale)
-    return [Reply.plain(text, choices, rtl=rtl)]
 
 
 async def _audit(context: Context, action: str, event_id: int) -> None:
@@ -67,28 +62,26 @@ async def new_event(context: Context) -> list[Reply]:
     """``/newevent``: start a draft with its German title."""
     context.services.drafts[context.user.id] = {}
     await context.update_user(step=STEP_TITLE)
-    return _reply(context, _("New event. What is its title (in German)?"))
+    return context.reply(_("New event. What is its title (in German)?"))
 
 
 async def typed_title(context: Context) -> list[Reply]:
     """The title of the draft."""
     if not context.text or context.text.startswith("/"):
-        return _reply(context, _("Please write the title as text."))
+        return context.reply(_("Please write the title as text."))
     _draft(context)["title"] = context.text[:300]
     await context.update_user(step=STEP_WHEN)
-    return _reply(context, _("When does it start? For example: 03.12.2026 17:00"))
+    return context.reply(_("When does it start? For example: 03.12.2026 17:00"))
 
 
 async def typed_start(context: Context) -> list[Reply]:
     """The start of the draft."""
     starts = parse_start(context.text)
     if starts is None or starts <= context.now:
-        return _reply(
-            context, _("I could not read a future date. Please write it like 03.12.2026 17:00.")
-        )
+        return context.reply(unreadable_date())
     _draft(context)["starts"] = starts.isoformat()
     await context.update_user(step=STEP_PLACE)
-    return _reply(context, _("Where? Write the address or the online link, or “-” for none."))
+    return context.reply(_("Where? Write the address or the online link, or “-” for none."))
 
 
 async def typed_place(context: Context) -> list[Reply]:
@@ -99,7 +92,7 @@ async def typed_place(context: Context) -> list[Reply]:
     directory = context.services.answering.directory
     choices = [Choice(region.name, f"evregion:{region.key}") for region in directory.regions]
     choices.append(Choice(_("All regions"), f"evregion:{ALL}"))
-    return _reply(context, _("For which region?"), tuple(choices))
+    return context.reply(_("For which region?"), tuple(choices))
 
 
 async def chose_region(context: Context) -> list[Reply]:
@@ -109,14 +102,14 @@ async def chose_region(context: Context) -> list[Reply]:
         Choice(_("Everyone"), "evaud:public"),
         Choice(_("MSO contacts only"), "evaud:mso"),
     )
-    return _reply(context, _("Who is it for?"), choices)
+    return context.reply(_("Who is it for?"), choices)
 
 
 async def chose_audience(context: Context) -> list[Reply]:
     """The audience of the draft; then the kind."""
     _draft(context)["audience"] = "mso" if context.choice_value == "mso" else "public"
     choices = tuple(Choice(_(KIND_NAMES[kind]), f"evkind:{kind}") for kind in KINDS)
-    return _reply(context, _("What kind of event is it?"), choices)
+    return context.reply(_("What kind of event is it?"), choices)
 
 
 def _event_of(draft: dict[str, str]) -> Event | None:
@@ -140,11 +133,11 @@ async def chose_kind(context: Context) -> list[Reply]:
     draft["kind"] = context.choice_value if context.choice_value in KINDS else "other"
     event = _event_of(draft)
     if event is None:
-        return _reply(context, _("This draft is gone. Send /newevent to start again."))
+        return context.reply(_("This draft is gone. Send /newevent to start again."))
     preview = event_reply(event, event.starts_at, context.locale)
     choices = (Choice(_("Publish"), "evok:yes"), Choice(_("Discard"), "evok:no"))
     question = _("Publish this event? Subscribers are told at once.")
-    return [Reply(preview.spans, rtl=preview.rtl), *_reply(context, question, choices)]
+    return [Reply(preview.spans, rtl=preview.rtl), *context.reply(question, choices)]
 
 
 async def confirmed(context: Context) -> list[Reply]:
@@ -152,24 +145,24 @@ async def confirmed(context: Context) -> list[Reply]:
     draft = context.services.drafts.pop(context.user.id, {})
     event = _event_of(draft)
     if context.choice_value != "yes" or event is None:
-        return _reply(context, _("Discarded."))
+        return context.reply(_("Discarded."))
     stored = await context.services.events.add(event, context.now)
     await _audit(context, "event.add", stored.id)
     text = _("Published as event {id}. Subscribers are told now.").format(id=stored.id)
-    return _reply(context, text)
+    return context.reply(text)
 
 
 async def _pick(context: Context, prefix: str, question: str) -> list[Reply]:
     upcoming = await context.services.events.upcoming(context.now, None, True, limit=10)
     if not upcoming:
-        return _reply(context, _("There are no upcoming events."))
+        return context.reply(_("There are no upcoming events."))
     choices = tuple(
         Choice(
             f"{item.starts_at:%d.%m.} {item.event.title('de')}"[:60], f"{prefix}:{item.event.id}"
         )
         for item in upcoming
     )
-    return _reply(context, question, choices)
+    return context.reply(question, choices)
 
 
 async def edit_event(context: Context) -> list[Reply]:
@@ -181,27 +174,25 @@ async def chose_event_to_move(context: Context) -> list[Reply]:
     """An event to move was chosen; ask for the new start."""
     context.services.drafts[context.user.id] = {"move": context.choice_value}
     await context.update_user(step=STEP_MOVE)
-    return _reply(context, _("When does it start now? For example: 03.12.2026 17:00"))
+    return context.reply(_("When does it start now? For example: 03.12.2026 17:00"))
 
 
 async def typed_new_start(context: Context) -> list[Reply]:
     """The new start of a moved event: reminders move, recipients are told."""
     starts = parse_start(context.text)
     if starts is None or starts <= context.now:
-        return _reply(
-            context, _("I could not read a future date. Please write it like 03.12.2026 17:00.")
-        )
+        return context.reply(unreadable_date())
     draft = context.services.drafts.pop(context.user.id, {})
     await context.update_user(step=None)
     event_id = draft.get("move", "")
     event = await context.services.events.get(int(event_id)) if event_id.isdigit() else None
     if event is None:
-        return _reply(context, _("This event is no longer planned."))
+        return context.reply(_("This event is no longer planned."))
     length = event.ends_at - event.starts_at if event.ends_at else None
     moved = replace(event, starts_at=starts, ends_at=starts + length if length else None)
     await context.services.events.update(moved, context.now)
     await _audit(context, "event.update", event.id)
-    return _reply(context, _("Moved. Everyone who expects the event is told."))
+    return context.reply(_("Moved. Everyone who expects the event is told."))
 
 
 async def cancel_event(context: Context) -> list[Reply]:
@@ -215,16 +206,14 @@ async def chose_event_to_cancel(context: Context) -> list[Reply]:
         Choice(_("Yes, cancel it"), f"evcancelok:{context.choice_value}"),
         Choice(_("No"), "evcancelok:-"),
     )
-    return _reply(
-        context, _("Really cancel this event? Everyone who expects it is told."), choices
-    )
+    return context.reply(_("Really cancel this event? Everyone who expects it is told."), choices)
 
 
 async def cancel_confirmed(context: Context) -> list[Reply]:
     """Cancel the chosen event."""
     value = context.choice_value
     if not value.isdigit() or await context.services.events.get(int(value)) is None:
-        return _reply(context, _("Nothing was cancelled."))
+        return context.reply(_("Nothing was cancelled."))
     await context.services.events.cancel(int(value), context.now)
     await _audit(context, "event.cancel", int(value))
-    return _reply(context, _("Cancelled. Everyone who expected the event is told."))
+    return context.reply(_("Cancelled. Everyone who expected the event is told."))

@@ -28,11 +28,11 @@ def holder_is_dead(holder: str) -> bool:
     if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
         return False
     try:
-        os.kill(int(pid), 0)
+        os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
     except ProcessLookupError:
         return True
     except PermissionError:
-        return False
+        pass  # it exists, under another user
     return False
 
 

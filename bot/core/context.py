@@ -8,9 +8,10 @@ from datetime import datetime
 
 from bot.answering.service import AnsweringService
 from bot.core.clock import Clock
-from bot.core.messages import Incoming
+from bot.core.messages import Choice, Incoming, Reply
 from bot.core.pending import PendingQuestions
 from bot.i18n import Catalogs
+from bot.i18n.locales import is_rtl
 from bot.storage.broadcast_repository import BroadcastRepository
 from bot.storage.community_repository import CommunityRepository
 from bot.storage.event_repository import EventRepository
@@ -84,6 +85,10 @@ class Context:
         """The part of the button data after the first colon."""
         data = self.incoming.choice or ""
         return data.split(":", 1)[1] if ":" in data else ""
+
+    def reply(self, text: str, choices: tuple[Choice, ...] = ()) -> list[Reply]:
+        """One plain reply in the user's writing direction."""
+        return [Reply.plain(text, choices, rtl=is_rtl(self.locale))]
 
     async def update_user(self, **changes: object) -> User:
         """Change and store the user's preferences or step."""

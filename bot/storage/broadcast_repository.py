@@ -48,6 +48,9 @@ DECISION = "bc_decision"
 REPORT = "bc_report"
 
 
+_IDENTITY = UserRow.transport + ":" + UserRow.external_id  # as staff are listed
+
+
 class Decision(Enum):
     """What became of an approval, rejection or cancellation."""
 
@@ -120,8 +123,7 @@ def audience_query(
         else:
             query = query.where(UserRow.id.in_(members))
     elif audience.group == "newcomers":
-        identity = UserRow.transport + ":" + UserRow.external_id
-        query = query.where(UserRow.id.not_in(members), identity.not_in(list(staff)))
+        query = query.where(UserRow.id.not_in(members), _IDENTITY.not_in(list(staff)))
     if audience.group == "subscribers":
         subscribed = select(SubscriptionRow.user_id).where(
             SubscriptionRow.channel == audience.channel
@@ -352,15 +354,14 @@ class BroadcastRepository:
     ) -> None:
         identities = await self._staff(session)
         identities.discard(row.author)
-        wanted = [identity.split(":", 1) for identity in identities]
         staff = [
             ledger.Recipient(user_id, transport)
-            for user_id, transport, external_id in await session.execute(
-                select(UserRow.id, UserRow.transport, UserRow.external_id)
+            for user_id, transport in await session.execute(
+                select(UserRow.id, UserRow.transport)
                 .where(UserRow.active.is_(True), UserRow.chat_id.is_not(None))
                 .where(UserRow.transport.in_(list(self.transports)))
+                .where(_IDENTITY.in_(list(identities)))
             )
-            if [transport, external_id] in wanted
         ]
         await ledger.enqueue(
             session, staff, key=f"bcapproval:{row.id}", kind=APPROVAL_REQUEST, now=now,
