@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 
 from babel.numbers import format_decimal
@@ -23,6 +23,7 @@ from bot.core.messages import Incoming, Reply
 from bot.core.pending import PendingQuestions
 from bot.core.profile import BotProfile, bot_profile
 from bot.core.router import Router
+from bot.core.sanitize import clean_text
 from bot.directory.loader import DEFAULT_TIMEZONE, parse_directory
 from bot.directory.model import Directory
 from bot.i18n import Catalogs, _
@@ -34,8 +35,10 @@ from bot.storage.directory_repository import DirectoryRepository
 from bot.storage.event_repository import EventRepository
 from bot.storage.privacy_repository import PrivacyRepository
 from bot.storage.staff_repository import StaffRepository
+from bot.storage.stats_repository import StatsRepository
+from bot.storage.ticket_repository import TicketRepository
 from bot.storage.user_repository import UserRepository
-from handlers import build_router
+from handlers import build_router, handover
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +64,15 @@ class App:
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Handle one message from any transport and return the replies."""
         services = self.services
+        if incoming.text is not None:
+            incoming = replace(incoming, text=clean_text(incoming.text))
+        if services.relay.is_room(incoming.transport, incoming.chat_id):
+            log.info("staff room message transport=%s", incoming.transport)
+            try:
+                return await handover.staff_message(services, incoming)
+            except Exception:
+                log.exception("staff room message failed on %s", incoming.transport)
+                return []
         user = await services.users.get_or_create(
             incoming.transport, incoming.user_id, incoming.chat_id, services.clock.now()
         )
@@ -148,6 +160,8 @@ async def open_app(
                 database, admins, config.delivery_transports, config.bot.default_locale
             ),
             privacy=PrivacyRepository(database),
+            tickets=TicketRepository(database),
+            stats=StatsRepository(database),
             require_approval=config.broadcast.require_approval,
             inactive_days=config.privacy.inactive_days,
             commands=[(command.name, command.help) for command in router.commands],

@@ -15,6 +15,8 @@ from bot.cli_events import EXIT_PROBLEM, EXIT_USAGE, events_command, mso_command
 from bot.cli_events import add_parsers as add_event_parsers
 from bot.cli_staff import add_parsers as add_staff_parsers
 from bot.cli_staff import audit_command, broadcast_command, staff_command
+from bot.cli_stats import add_parser as add_stats_parser
+from bot.cli_stats import stats_command
 from bot.config import Config, ConfigError, load_config
 from bot.core.transport import Transport
 from bot.directory.export import export_directory
@@ -55,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_event_parsers(commands)
     add_staff_parsers(commands)
+    add_stats_parser(commands)
 
     database = commands.add_parser("db", help="database maintenance")
     database_actions = database.add_subparsers(dest="action", required=True)
@@ -180,6 +183,8 @@ async def _run(config: Config, args: argparse.Namespace) -> int:
             return await audit_command(app, args)
         if args.command == "broadcast":
             return await broadcast_command(app, args)
+        if args.command == "stats":
+            return await stats_command(app, args)
         return 0  # db upgrade: open_app has already upgraded the schema
 
 
@@ -192,7 +197,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in error.problems:
             print(f"wegweiser: config: {line}", file=sys.stderr)
         return EXIT_USAGE
-    configure_logging(config.logging, secrets=[config.telegram.token, config.telegram.secret])
+    secrets = [
+        config.telegram.token, config.telegram.secret,
+        config.matrix.password, config.matrix.access_token,
+    ]  # fmt: skip
+    configure_logging(config.logging, secrets=secrets)
     if args.command == "directory" and args.action == "check":
         return _check(args.file)
     try:

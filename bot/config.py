@@ -2,7 +2,8 @@
 
 Environment variables override secrets and the database URL:
 ``WEGWEISER_DATABASE_URL``, ``WEGWEISER_TELEGRAM_TOKEN``,
-``WEGWEISER_TELEGRAM_WEBHOOK_SECRET``.
+``WEGWEISER_TELEGRAM_WEBHOOK_SECRET``, ``WEGWEISER_MATRIX_PASSWORD``,
+``WEGWEISER_MATRIX_ACCESS_TOKEN``.
 """
 
 from __future__ import annotations
@@ -101,9 +102,10 @@ class BroadcastConfig:
 
 @dataclass(frozen=True, slots=True)
 class PrivacyConfig:
-    """How long people who stopped writing are kept (days; 0 keeps them)."""
+    """How long people who stopped writing are kept, and handover tickets after closing (days)."""
 
     inactive_days: int = 365
+    ticket_days: int = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +132,7 @@ class TelegramConfig:
     messages_per_second: float = 25.0
     messages_per_chat_per_second: float = 1.0
     concurrency: int = 64
+    staff_group: int = 0
 
     @property
     def file_url(self) -> str:
@@ -148,6 +151,35 @@ class TelegramConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class MatrixConfig:
+    """The Matrix transport (matrix-nio, end-to-end encryption included)."""
+
+    enabled: bool = False
+    homeserver: str = ""
+    user_id: str = ""
+    password: str = field(default="", repr=False)
+    access_token: str = field(default="", repr=False)
+    device_name: str = "Wegweiser"
+    data_dir: str = ""
+    allowed_servers: tuple[str, ...] = ()
+    staff_room: str = ""
+    sync_timeout: int = 30
+    concurrency: int = 32
+
+    @property
+    def server_name(self) -> str:
+        """The bot account's own server name ("@wegweiser:kreis.example" → "kreis.example")."""
+        return self.user_id.partition(":")[2]
+
+    def folder(self, env: Mapping[str, str]) -> Path:
+        """Where the login, the crypto store and the sync position are kept."""
+        if self.data_dir:
+            return Path(self.data_dir).expanduser()
+        base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+        return Path(base) / "wegweiser" / "matrix"
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The whole configuration."""
 
@@ -162,13 +194,25 @@ class Config:
     broadcast: BroadcastConfig = field(default_factory=BroadcastConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
+    matrix: MatrixConfig = field(default_factory=MatrixConfig)
 
     @property
     def delivery_transports(self) -> tuple[str, ...]:
         """Transports that notices and broadcasts go out through: the enabled
         network transports, or the console when none is enabled."""
-        enabled = ("telegram",) if self.telegram.enabled else ()
+        enabled = (("telegram",) if self.telegram.enabled else ()) + (
+            ("matrix",) if self.matrix.enabled else ()
+        )
         return enabled or ("console",)
+
+    @property
+    def staff_room(self) -> tuple[str, str] | None:
+        """Where handover tickets go: the Telegram staff group, else the Matrix staff room."""
+        if self.telegram.enabled and self.telegram.staff_group:
+            return ("telegram", str(self.telegram.staff_group))
+        if self.matrix.enabled and self.matrix.staff_room:
+            return ("matrix", self.matrix.staff_room)
+        return None
 
 
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -247,7 +291,7 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     problems: list[str] = []
     sections = (
         "database", "bot", "contact", "logging", "console", "limits", "events", "staff",
-        "broadcast", "privacy", "telegram",
+        "broadcast", "privacy", "telegram", "matrix",
     )  # fmt: skip
     for name in sorted(set(raw) - set(sections)):
         problems.append(f"[{name}]: unknown section")
@@ -309,9 +353,13 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     broadcast = BroadcastConfig(require_approval=broadcast_table.flag("require_approval", False))
     broadcast_table.finish()
     privacy_table = _table(raw, "privacy", problems)
-    privacy = PrivacyConfig(inactive_days=privacy_table.whole("inactive_days", 365, 0, 36_500))
+    privacy = PrivacyConfig(
+        inactive_days=privacy_table.whole("inactive_days", 365, 0, 36_500),
+        ticket_days=privacy_table.whole("ticket_days", 30, 1, 3_650),
+    )
     privacy_table.finish()
     telegram = _telegram(_table(raw, "telegram", problems), env, problems)
+    matrix = _matrix(_table(raw, "matrix", problems), env, problems)
 
     if problems:
         raise ConfigError(problems)
@@ -327,6 +375,7 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         broadcast=broadcast,
         privacy=privacy,
         telegram=telegram,
+        matrix=matrix,
     )
 
 
@@ -379,6 +428,7 @@ def _telegram(table: _Reader, env: Mapping[str, str], problems: list[str]) -> Te
         messages_per_second=table.number("messages_per_second", 25.0, 0.1, 10_000),
         messages_per_chat_per_second=table.number("messages_per_chat_per_second", 1.0, 0.01, 100),
         concurrency=table.whole("concurrency", 64, 1, 10_000),
+        staff_group=table.whole("staff_group", 0, -(10**15), 0),
     )
     table.finish()
     if not config.enabled:
@@ -401,6 +451,56 @@ def _telegram(table: _Reader, env: Mapping[str, str], problems: list[str]) -> Te
             problems.append(
                 f"[telegram] webhook_listen: expected host:port, got {config.webhook_listen!r}"
             )
+    return config
+
+
+_MATRIX_ID = re.compile(r"^@[a-z0-9._=/+-]+:[A-Za-z0-9.:\[\]-]+$")
+_ROOM = re.compile(r"^![^:\s]+:[A-Za-z0-9.:\[\]-]+$")
+
+
+def _names(table: _Reader, key: str, problems: list[str]) -> tuple[str, ...]:
+    table.known.add(key)
+    raw = table.table.get(key, [])
+    if not isinstance(raw, list) or not all(isinstance(item, str) and item for item in raw):
+        problems.append(f'[{table.section}] {key}: expected a list like ["kreis.example"]')
+        return ()
+    return tuple(item.strip().lower() for item in raw)
+
+
+def _matrix(table: _Reader, env: Mapping[str, str], problems: list[str]) -> MatrixConfig:
+    config = MatrixConfig(
+        enabled=table.flag("enabled", False),
+        homeserver=table.text("homeserver", "").rstrip("/"),
+        user_id=table.text("user_id", ""),
+        password=env.get("WEGWEISER_MATRIX_PASSWORD") or table.text("password", ""),
+        access_token=env.get("WEGWEISER_MATRIX_ACCESS_TOKEN") or table.text("access_token", ""),
+        device_name=table.text("device_name", "Wegweiser"),
+        data_dir=table.text("data_dir", ""),
+        allowed_servers=_names(table, "allowed_servers", problems),
+        staff_room=table.text("staff_room", ""),
+        sync_timeout=table.whole("sync_timeout", 30, 1, 300),
+        concurrency=table.whole("concurrency", 32, 1, 10_000),
+    )
+    table.finish()
+    if config.staff_room and not _ROOM.match(config.staff_room):
+        problems.append(
+            f"[matrix] staff_room: expected a room id like !abc:kreis.example, "
+            f"got {config.staff_room!r}"
+        )
+    if not config.enabled:
+        return config
+    if not config.homeserver.startswith(("https://", "http://")):
+        problems.append("[matrix] homeserver: required, the homeserver's URL (https://…)")
+    if not _MATRIX_ID.match(config.user_id):
+        problems.append(
+            f"[matrix] user_id: expected a Matrix id like @wegweiser:kreis.example, "
+            f"got {config.user_id!r}"
+        )
+    if not config.password and not config.access_token:
+        problems.append(
+            "[matrix] password or access_token: one is required (or set "
+            "WEGWEISER_MATRIX_PASSWORD / WEGWEISER_MATRIX_ACCESS_TOKEN)"
+        )
     return config
 
 

@@ -43,9 +43,15 @@ def configure_logging(config: LoggingConfig, secrets: list[str] | None = None) -
     redact = RedactSecrets(secrets or [])
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
+    quiet_libraries(config)
+
+
+def quiet_libraries(config: LoggingConfig) -> None:
+    """Keep libraries from logging URLs with tokens, SQL parameters or what users wrote."""
     # httpx logs every request URL at INFO, and Telegram's URLs contain the bot token.
-    for noisy in ("httpx", "httpcore", "aiosqlite", "alembic", "aiohttp.access", "sqlalchemy"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    noisy = ("httpx", "httpcore", "aiosqlite", "alembic", "aiohttp.access", "sqlalchemy", "peewee")
+    for noisy_library in noisy:
+        logging.getLogger(noisy_library).setLevel(logging.WARNING)
     # Platform libraries log whole updates (with what users wrote) at DEBUG.
     if not config.log_message_text:
         for library in ("telegram", "nio"):

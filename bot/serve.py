@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
 
 from bot.app import App
+from bot.core.relay import Relay
 from bot.core.transport import Transport
 from bot.storage.handled_events import HandledEvents
 from bot.storage.ledger import Ledger
@@ -42,7 +44,25 @@ def enabled_transports(app: App) -> list[Transport]:
                 default_locale=config.bot.default_locale,
             )
         )
+    if config.matrix.enabled:
+        from bot.transports.matrix import MatrixTransport
+        from bot.transports.matrix.state import MatrixState
+
+        transports.append(
+            MatrixTransport(
+                config.matrix,
+                MatrixState(config.matrix.folder(os.environ)),
+                users=app.services.users,
+                handled=HandledEvents(app.database, "matrix"),
+                clock=app.services.clock,
+            )
+        )
     return transports
+
+
+def connect_relay(app: App, transports: list[Transport]) -> None:
+    """Let handlers reach the staff room and people's chats through these transports."""
+    app.services.relay = Relay({t.name: t for t in transports}, app.config.staff_room)
 
 
 def notice_sender(app: App, transports: list[Transport]) -> NoticeSender:
@@ -71,6 +91,7 @@ def timekeeper(app: App, transports: list[Transport]) -> Timekeeper:
     return Timekeeper(
         app.database, sender, services.broadcasts, services.clock, holder,
         privacy=services.privacy, inactive_days=services.inactive_days,
+        tickets=services.tickets, ticket_days=app.config.privacy.ticket_days,
     )  # fmt: skip
 
 
@@ -81,6 +102,7 @@ async def serve(transports: list[Transport], app: App) -> None:
         StartError: when a transport cannot start (e.g. its token is refused).
     """
     loop = asyncio.get_running_loop()
+    connect_relay(app, transports)
     tasks = [asyncio.create_task(t.run(app.handle), name=t.name) for t in transports]
     tasks.append(asyncio.create_task(timekeeper(app, transports).run(), name="scheduler"))
     stop = asyncio.Event()

@@ -7,12 +7,14 @@ from handlers import (
     broadcast,
     broadcasts,
     events,
+    handover,
     help,
     onboarding,
     privacy,
     settings,
     staff,
     staff_events,
+    stats,
     subscriptions,
 )
 
@@ -29,6 +31,7 @@ def build_router() -> Router:
     router.command("privacy", help.privacy, N_("what the bot stores about you"))
     router.command("mydata", privacy.my_data, N_("everything stored about you, as a file"))
     router.command("delete", privacy.delete, N_("erase everything stored about you"))
+    router.command("done", handover.done, N_("end your question to the staff"))
     router.command("help", help.show_help, N_("what the bot can do"))
     router.choice("lang", onboarding.chose_language)
     router.choice("region", onboarding.chose_region)
@@ -39,11 +42,14 @@ def build_router() -> Router:
     router.choice("sub", subscriptions.chose_subscription)
     router.choice("unsub", subscriptions.chose_unsubscription)
     router.choice("erase", privacy.delete_confirmed)
+    router.choice("consent", privacy.consent_given)
+    router.choice("handover", handover.chose)
     router.step(onboarding.STEP_LANGUAGE, onboarding.typed_during_language)
     router.step(onboarding.STEP_LANGUAGE_ONLY, onboarding.typed_during_language)
     router.step(onboarding.STEP_REGION, onboarding.typed_during_region)
     router.step(onboarding.STEP_TOWN, onboarding.typed_during_region)
     router.step(ask.STEP_ASK_REGION, ask.typed_during_region_question)
+    router.step(handover.STEP_TICKET, handover.typed_in_ticket)
     _staff(router)
     router.text(ask.question)
     return router
@@ -69,6 +75,7 @@ def _staff(router: Router) -> None:
     router.command(
         "broadcasts", broadcasts.list_broadcasts, N_("announcements and their reports"), staff=True
     )
+    router.command("stats", stats.stats, N_("question counts for planning"), staff=True)
     router.command("staff", staff.staff, N_("grant or revoke staff rights (admins)"), staff=True)
     router.step(broadcast.STEP_TEXT, broadcast.typed_text, staff=True)
     router.step(broadcast.STEP_AT, broadcast.typed_time, staff=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.answering.service import AnswerKind
+from bot.answering.service import Answer, AnswerKind
 from bot.core.context import Context
 from bot.core.messages import Choice, Reply
 from bot.i18n import _
@@ -12,9 +12,36 @@ STEP_ASK_REGION = "ask_region"
 ALL_REGIONS = "-"
 
 
+def handover_offer(context: Context, question: str) -> Reply:
+    """Ask whether to pass the question to staff; keep it in memory until the answer."""
+    context.services.pending.put(context.user.id, question, context.now)
+    text = _(
+        "Shall I pass your question to the staff of the Kommunales Integrationszentrum? "
+        "They see your question, your language and your region — not your name."
+    )
+    choices = (
+        Choice(_("Yes, pass it on"), "handover:yes"),
+        Choice(_("No, thanks"), "handover:no"),
+    )
+    return context.reply(text, choices)[0]
+
+
+def _statistics_topic(answer: Answer) -> str | None:
+    """What the question is counted as: its main topic, an emergency, or unanswered."""
+    if answer.kind is AnswerKind.EMERGENCY:
+        return "emergency"
+    if answer.kind is AnswerKind.NOTHING:
+        return "unanswered"
+    if answer.kind is AnswerKind.CENTRES:
+        topics = answer.query.topics
+        return max(topics, key=lambda topic: topics[topic]) if topics else "institution"
+    return None
+
+
 async def _answer(context: Context, text: str, may_ask_region: bool) -> list[Reply]:
     user = context.user
-    answer = context.services.answering.answer(
+    services = context.services
+    answer = services.answering.answer(
         text,
         now=context.now,
         locale=user.locale,
@@ -22,6 +49,13 @@ async def _answer(context: Context, text: str, may_ask_region: bool) -> list[Rep
         may_ask_region=may_ask_region,
     )
     if answer.kind is not AnswerKind.NEED_REGION:
+        topic = _statistics_topic(answer)
+        if topic is not None:
+            region = answer.query.region or user.region
+            await services.stats.count(context.now, topic, answer.locale, region)
+        wants_person = answer.query.human or answer.kind is AnswerKind.NOTHING
+        if wants_person and services.relay.has_room and answer.kind is not AnswerKind.EMERGENCY:
+            return [answer.reply, handover_offer(context, text)]
         return [answer.reply]
     context.services.pending.put(user.id, text, context.now)
     await context.update_user(step=STEP_ASK_REGION, region_asked=True)

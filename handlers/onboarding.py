@@ -10,7 +10,7 @@ from bot.directory.model import TOPICS
 from bot.i18n import _
 from bot.i18n.bidi import start_rtl_lines
 from bot.i18n.locales import SHIPPED_LOCALES, is_rtl, native_name, shipped
-from handlers import ask, subscriptions
+from handlers import ask, privacy, subscriptions
 
 STEP_LANGUAGE = "language"
 STEP_LANGUAGE_ONLY = "language_only"  # the region came with a deep link
@@ -122,12 +122,15 @@ async def typed_during_language(context: Context) -> list[Reply]:
 
 
 def _finish(context: Context) -> list[Reply]:
-    notice = "\n".join(
-        (
-            "🔒 " + _("I store only your language, region and town — never what you write."),
-            _("Send /privacy to see what is stored, /region or /language to change it."),
-        )
-    )
+    lines = [
+        "🔒 " + _("I store only your language, region and town — never what you write."),
+        _("Send /privacy to see what is stored, /region or /language to change it."),
+    ]
+    consent: tuple[Choice, ...] = ()
+    if context.user.consent_at is None:
+        lines.append(_("Do you agree that I store this to help you?"))
+        consent = privacy.consent_choices()
+    notice = "\n".join(lines)
     invite = _(
         "Now write your question in your own words, for example: “I need help with my residence permit.”"  # noqa: E501
     )
@@ -140,8 +143,8 @@ def _finish(context: Context) -> list[Reply]:
             locale=context.locale,
             region=context.user.region,
         )
-        return [Reply.plain(notice, rtl=rtl), answer.reply]
-    return [Reply.plain(notice, rtl=rtl), Reply.plain(invite, rtl=rtl)]
+        return [Reply.plain(notice, consent, rtl=rtl), answer.reply]
+    return [Reply.plain(notice, consent, rtl=rtl), Reply.plain(invite, rtl=rtl)]
 
 
 async def chose_region(context: Context) -> list[Reply]:

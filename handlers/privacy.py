@@ -47,11 +47,36 @@ async def delete_confirmed(context: Context) -> list[Reply]:
     """Erase the user, or keep everything."""
     if context.choice_value != "yes":
         return context.reply(_("Nothing was deleted."))
+    await _erase(context)
+    return context.reply(
+        _("Done: everything I stored about you is deleted. Send /start to begin again.")
+    )
+
+
+def consent_choices() -> tuple[Choice, ...]:
+    """Agree to storage, or not (which erases everything)."""
+    return (Choice(_("Yes, I agree"), "consent:yes"), Choice(_("No"), "consent:no"))
+
+
+async def consent_given(context: Context) -> list[Reply]:
+    """The answer to the consent question: record it, or erase the person at once."""
+    if context.choice_value == "yes":
+        await context.update_user(consent_at=context.now)
+        return context.reply(
+            _("Thank you. You can see your data with /mydata and erase it with /delete.")
+        )
+    await _erase(context)
+    return context.reply(
+        _(
+            "All right: I have deleted what I stored about you. You can still ask me "
+            "questions, but I will not remember your settings."
+        )
+    )
+
+
+async def _erase(context: Context) -> None:
     services = context.services
     services.drafts.pop(context.user.id, None)
     services.pending.pop(context.user.id, context.now)
     services.pending_topics.pop(context.user.id, context.now)
     await services.privacy.erase(context.user.id)
-    return context.reply(
-        _("Done: everything I stored about you is deleted. Send /start to begin again.")
-    )

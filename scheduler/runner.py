@@ -22,6 +22,7 @@ from bot.storage.broadcast_repository import BroadcastRepository
 from bot.storage.database import Database
 from bot.storage.ledger import Ledger
 from bot.storage.privacy_repository import PrivacyRepository
+from bot.storage.ticket_repository import TicketRepository
 from scheduler.lease import Lease
 from scheduler.reminders import fire_due_reminders, next_reminder_due
 from scheduler.sender import NoticeSender
@@ -44,6 +45,8 @@ class Timekeeper:
         holder: str,
         privacy: PrivacyRepository | None = None,
         inactive_days: int = 0,
+        tickets: TicketRepository | None = None,
+        ticket_days: int = 30,
         tick_seconds: float = 15.0,
     ) -> None:
         self._database = database
@@ -54,6 +57,8 @@ class Timekeeper:
         self._tick_seconds = tick_seconds
         self._privacy = privacy
         self._inactive = timedelta(days=inactive_days)
+        self._tickets = tickets
+        self._ticket_days = timedelta(days=ticket_days)
         self._purged_at: datetime | None = None
         self._leading = False
         self._scheduler = AsyncIOScheduler(
@@ -93,15 +98,20 @@ class Timekeeper:
             )  # fmt: skip
 
     async def _purge(self, now: datetime) -> None:
-        """Erase people inactive for longer than the retention time, once an hour."""
-        if self._privacy is None or not self._inactive:
-            return
+        """Once an hour: erase people inactive for longer than the retention time, and
+        handover tickets closed (or quiet) for longer than theirs."""
         if self._purged_at is not None and now - self._purged_at < _PURGE_EVERY:
             return
         self._purged_at = now
-        purged = await self._privacy.purge_inactive(now - self._inactive)
-        if purged:
-            log.info("privacy: %d inactive user(s) erased", purged)
+        if self._privacy is not None and self._inactive:
+            purged = await self._privacy.purge_inactive(now - self._inactive)
+            if purged:
+                log.info("privacy: %d inactive user(s) erased", purged)
+        if self._tickets is not None:
+            cutoff = now - self._ticket_days
+            forgotten = await self._tickets.purge(cutoff, cutoff)
+            if forgotten:
+                log.info("privacy: %d old ticket(s) forgotten", forgotten)
 
     async def finish_broadcasts(self, handled: int = 1) -> None:
         """Close broadcasts with nothing left to send; their reports go out."""

@@ -115,7 +115,7 @@ class NoticeSender:
         if reply is None:
             await self._ledger.failed(notice, "its subject is gone", now, retry=False)
             return
-        delivery = await transport.send(notice.chat_id, reply)
+        delivery = await transport.send(notice.chat_id, reply, key=f"notice:{notice.id}")
         if delivery.outcome is Outcome.SENT:
             message_id = delivery.message_ids[-1] if delivery.message_ids else None
             await self._ledger.sent(notice.id, message_id, self._clock.now())

@@ -18,6 +18,8 @@ from bot.directory.loader import parse_directory
 from bot.directory.model import Directory
 from bot.i18n import Catalogs
 
+pytest_plugins = ["tests.matrix_support"]
+
 BERLIN = ZoneInfo("Europe/Berlin")
 # Wednesday, 18 November 2026, 10:30 in Berlin: most demo centres are open.
 WEDNESDAY_MORNING = datetime(2026, 11, 18, 10, 30, tzinfo=BERLIN)

@@ -19,7 +19,7 @@ from bot.config import (
 )
 from bot.core.clock import Clock
 from bot.core.transport import Transport
-from bot.serve import enabled_transports
+from bot.serve import connect_relay, enabled_transports
 from tests.botapi import BotApiServer, SentMessage
 
 
@@ -71,6 +71,7 @@ async def telegram_bot(
     )
     async with open_app(config, clock) as app:
         [transport] = enabled_transports(app)
+        connect_relay(app, [transport])
         task = asyncio.create_task(transport.run(app.handle))
         try:
             yield RunningBot(app, transport)

@@ -38,7 +38,7 @@ class Recorder:
     async def run(self, on_message: object) -> None:  # pragma: no cover - never started
         raise NotImplementedError
 
-    async def send(self, chat_id: str, reply: Reply) -> Delivery:
+    async def send(self, chat_id: str, reply: Reply, key: str = "") -> Delivery:
         if chat_id in self.unreachable:
             return Delivery(
                 Outcome.UNREACHABLE, reason="403 Forbidden: bot was blocked by the user"

@@ -28,7 +28,8 @@ async def test_language_region_and_topic_from_one_link_show_the_centres_at_once(
     replies = await send(app, "/start lang-ar_region-steinfurt_topic-asylum")
     text = "\n".join(reply.text for reply in replies)
     assert "العربية" in replies[0].text
-    assert not any(reply.choices for reply in replies)  # nothing more to ask
+    asked = [choice.data for reply in replies for choice in reply.choices]
+    assert asked == ["consent:yes", "consent:no"]  # nothing more to ask but consent
     assert "Steinfurt" in text and "Asylverfahrensberatung" in text
     assert "Viersen" not in text and "Siegburg" not in text
 
@@ -40,7 +41,8 @@ async def test_a_region_link_asks_only_the_language_then_answers_the_topic(app: 
     text = "\n".join(reply.text for reply in replies)
     assert replies[0].text == "Dil: Türkçe"
     assert "Schuldnerberatung" in text and "Viersen" in text
-    assert not any(reply.choices for reply in replies)
+    asked = [choice.data for reply in replies for choice in reply.choices]
+    assert asked == ["consent:yes", "consent:no"]
 
 
 async def test_unknown_link_parts_are_ignored(app: App) -> None:

@@ -92,7 +92,8 @@ async def test_a_deep_link_onboards_in_one_step(
         messages = await server.wait_for_messages(3001, 3)
     assert messages[0].text == "Мова: Українська"
     assert "Schuldner- und Insolvenzberatung" in (messages[2].text or "")
-    assert all(not message.buttons() for message in messages)
+    buttons = [[data for _label, data in message.buttons()] for message in messages]
+    assert buttons == [[], ["consent:yes", "consent:no"], []]  # only consent is asked
 
 
 async def test_commands_and_descriptions_are_set_in_every_language(

@@ -117,6 +117,14 @@ class AnsweringService:
         with self._catalogs.use(locale):
             return self._answer(query, locale, region, False, now)
 
+    def emergency_reply(self, text: str, now: datetime, locale: str) -> Reply | None:
+        """The emergency numbers when ``text`` describes an emergency, else None."""
+        query = self._understanding.read(text)
+        if not query.emergencies:
+            return None
+        with self._catalogs.use(locale):
+            return self._answer(query, locale, None, False, now).reply
+
     def _answer(
         self,
         query: Query,

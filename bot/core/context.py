@@ -10,6 +10,7 @@ from bot.answering.service import AnsweringService
 from bot.core.clock import Clock
 from bot.core.messages import Choice, Incoming, Reply
 from bot.core.pending import PendingQuestions
+from bot.core.relay import Relay
 from bot.i18n import Catalogs
 from bot.i18n.locales import is_rtl
 from bot.storage.broadcast_repository import BroadcastRepository
@@ -17,6 +18,8 @@ from bot.storage.community_repository import CommunityRepository
 from bot.storage.event_repository import EventRepository
 from bot.storage.privacy_repository import PrivacyRepository
 from bot.storage.staff_repository import StaffRepository, identity_of
+from bot.storage.stats_repository import StatsRepository
+from bot.storage.ticket_repository import TicketRepository
 from bot.storage.user_repository import User, UserRepository
 
 
@@ -35,12 +38,15 @@ class Services:
     staff: StaffRepository
     broadcasts: BroadcastRepository
     privacy: PrivacyRepository
+    tickets: TicketRepository
+    stats: StatsRepository
     require_approval: bool = False
     inactive_days: int = 365
     pending_topics: PendingQuestions = field(default_factory=PendingQuestions)
     outbox: asyncio.Event = field(default_factory=asyncio.Event)
     drafts: dict[int, dict[str, str]] = field(default_factory=dict)
     commands: list[tuple[str, str]] = field(default_factory=list)
+    relay: Relay = field(default_factory=Relay)
 
 
 @dataclass(slots=True)

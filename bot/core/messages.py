@@ -84,6 +84,7 @@ class Incoming:
         text: the typed text, or ``None`` for a button press.
         choice: the ``Choice.data`` of a pressed button, or ``None``.
         language_hint: the platform's idea of the user's language (e.g. "uk").
+        reply_to: the platform id of the message this one answers, if any.
     """
 
     transport: str
@@ -92,3 +93,4 @@ class Incoming:
     text: str | None = None
     choice: str | None = None
     language_hint: str | None = None
+    reply_to: str | None = None

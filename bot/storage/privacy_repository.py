@@ -1,7 +1,7 @@
 """What is stored about one person, all of it, and erasing it.
 
 Erasing a user row removes, through the foreign keys, their subscriptions, MSO
-links, "remind me" marks and ledger rows; announcements they wrote keep their
+links, "remind me" marks, ledger rows and handover tickets; announcements they wrote keep their
 text but lose the link to them. The audit log of staff actions is kept: it
 records staff, not the people they serve.
 """
@@ -23,6 +23,7 @@ from bot.storage.models import (
     MsoMemberRow,
     MsoRow,
     SubscriptionRow,
+    TicketRow,
     UserRow,
 )
 
@@ -65,12 +66,18 @@ class PrivacyRepository:
                 select(DeliveryRow.kind, DeliveryRow.status).where(DeliveryRow.user_id == user_id)
             )
             notices = Counter(f"{kind} ({status})" for kind, status in deliveries)
+            tickets = await session.execute(
+                select(TicketRow.id, TicketRow.status, TicketRow.opened_at, TicketRow.closed_at)
+                .where(TicketRow.user_id == user_id)
+                .order_by(TicketRow.id)
+            )
             return {
                 "account": {
                     "platform": user.transport, "id": user.external_id, "chat": user.chat_id,
                     "language": user.locale, "region": user.region_key, "town": user.town,
                     "reachable": user.active, "first_contact": _stamp(user.created_at),
                     "last_contact": _stamp(user.last_seen_at),
+                    "consent_given": _stamp(user.consent_at),
                 },
                 "mso_links": [{"mso": name, "since": _stamp(at)} for name, at in msos],
                 "subscriptions": [
@@ -81,6 +88,11 @@ class PrivacyRepository:
                     for titles, at in reminders
                 ],
                 "notices_sent_or_planned": dict(sorted(notices.items())),
+                "questions_passed_to_staff": [
+                    {"ticket": number, "status": status, "opened": _stamp(opened),
+                     "closed": _stamp(closed)}
+                    for number, status, opened, closed in tickets
+                ],
             }  # fmt: skip
 
     async def erase(self, user_id: int) -> bool:

@@ -25,6 +25,7 @@ class User:
     region_asked: bool
     onboarded: bool
     step: str | None
+    consent_at: datetime | None = None
 
     def with_changes(self, **changes: object) -> User:
         """A copy with some fields changed."""
@@ -43,6 +44,7 @@ def _user(row: UserRow) -> User:
         region_asked=row.region_asked,
         onboarded=row.onboarded,
         step=row.step,
+        consent_at=row.consent_at,
     )
 
 
@@ -99,6 +101,7 @@ class UserRepository:
             row.region_asked = user.region_asked
             row.onboarded = user.onboarded
             row.step = user.step
+            row.consent_at = user.consent_at
 
     async def mark_unreachable(self, transport: str, chat_id: str) -> None:
         """The platform refuses messages to this chat (blocked, deactivated): stop sending.

@@ -34,6 +34,14 @@ def save_attachment(attachment: Attachment) -> Path:
     return path
 
 
+def _forgiving(stream: TextIO) -> TextIO:
+    """Standard input that turns bytes which are not valid text into U+FFFD instead of failing."""
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="replace")
+    return stream
+
+
 class ConsoleTransport:
     """Talks to one local user through text streams."""
 
@@ -48,7 +56,7 @@ class ConsoleTransport:
     ) -> None:
         self._user = user
         self._language_hint = language_hint
-        self._stdin = stdin or sys.stdin
+        self._stdin = stdin or _forgiving(sys.stdin)
         self._stdout = stdout or sys.stdout
         self._choices: tuple[Choice, ...] = ()
         self._interactive = self._stdin.isatty()
@@ -92,7 +100,7 @@ class ConsoleTransport:
         for reply in replies:
             await self.send(self._user, reply)
 
-    async def send(self, chat_id: str, reply: Reply) -> Delivery:
+    async def send(self, chat_id: str, reply: Reply, key: str = "") -> Delivery:
         """Print one reply; remember its choices for the next line."""
         self._choices = reply.choices
         saved = save_attachment(reply.attachment) if reply.attachment else None

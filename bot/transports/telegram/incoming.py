@@ -32,15 +32,32 @@ def private_chat_key(update: Update) -> str | None:
     return None
 
 
-def to_incoming(update: Update) -> Incoming | None:
-    """The core message for a private-chat update; None for anything the bot ignores.
+def staff_group_message(update: Update, staff_group: int) -> Incoming | None:
+    """A text message in the staff group, with the message it replies to."""
+    message = update.message
+    if not staff_group or message is None or message.chat.id != staff_group:
+        return None
+    if message.from_user is None or message.from_user.is_bot or message.text is None:
+        return None
+    replied = message.reply_to_message
+    return Incoming(
+        transport=TRANSPORT,
+        chat_id=str(message.chat.id),
+        user_id=str(message.from_user.id),
+        text=message.text,
+        reply_to=str(replied.message_id) if replied is not None else None,
+    )
+
+
+def to_incoming(update: Update, staff_group: int = 0) -> Incoming | None:
+    """The core message for a private-chat or staff-group update; None for anything else.
 
     Messages without text (photos, voice, stickers) become an Incoming without
     text, which the core answers with a request to write.
     """
     chat = private_chat_key(update)
     if chat is None:
-        return None
+        return staff_group_message(update, staff_group)
     query = update.callback_query
     if query is not None:
         return Incoming(

@@ -158,7 +158,7 @@ class TelegramTransport:
             lambda: self._handled.unmark(event_id),
             self._clock,
         )
-        incoming = to_incoming(update)
+        incoming = to_incoming(update, self._config.staff_group)
         if incoming is not None and self._on_message is not None:
             if update.callback_query is not None:
                 await self._acknowledge_button(update)
@@ -192,7 +192,7 @@ class TelegramTransport:
         except TelegramError as error:
             log.warning("telegram: button acknowledgement failed: %s", error)
 
-    async def send(self, chat_id: str, reply: Reply) -> Delivery:
+    async def send(self, chat_id: str, reply: Reply, key: str = "") -> Delivery:
         """Send a proactive message (reminder, announcement)."""
         return await self._sender.send(chat_id, reply, defer=True)
 
