@@ -68,7 +68,7 @@ async def _answer(context: Context, text: str, may_ask_region: bool) -> list[Rep
 
 async def question(context: Context) -> list[Reply]:
     """Answer a free question."""
-    if not context.text:
+    if not any(character.isalnum() for character in context.text):
         return [Reply.plain(_("Please write your question as text."))]
     if context.user.locale is None:
         detected = context.services.answering.detect_locale(context.text)

@@ -111,6 +111,10 @@ async def test_encrypted_dm_onboards_in_ukrainian_and_answers_two_questions(
             await olena.send(room, "Я шукаю роботу")
             [work] = await olena.wait_for_messages(room, 1)
             assert "Jobcenter" in work.body and "<b>" in (work.formatted_body or "")
+            await olena.send(room, "/mydata")
+            summary, document = await olena.wait_for_messages(room, 2)
+            assert "/delete" in summary.body and document.msgtype == "m.file"
+            assert document.content["file"]["url"].startswith("mxc://")  # encrypted upload
 
 
 async def test_plain_dm_and_hostile_text_is_shown_literally(
@@ -127,6 +131,18 @@ async def test_plain_dm_and_hostile_text_is_shown_literally(
             await sam.send(room, "/nosuchcommand <b>&")
             [unknown] = await sam.wait_for_messages(room, 1)
             assert "/help" in unknown.body
+            await sam.send(room, " \u200b ")
+            [empty] = await sam.wait_for_messages(room, 1)
+            assert "as text" in empty.body
+            await sam.send_event(
+                room,
+                "m.room.message",
+                {"msgtype": "m.image", "body": "x.png", "url": "mxc://localhost/x"},
+            )
+            [image] = await sam.wait_for_messages(room, 1)
+            assert "as text" in image.body
+            await sam.send_event(room, "m.room.message", {"msgtype": "m.notice", "body": "bot"})
+            await sam.assert_no_messages(room, wait=1.5)  # other bots' notices: no loops
             await sam.send(room, "I have debts <script>alert(1)</script> in Viersen")
             [answer] = await sam.wait_for_messages(room, 1)
             assert "<script>" not in (answer.formatted_body or "")
