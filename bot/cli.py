@@ -24,6 +24,7 @@ from bot.directory.loader import DirectoryError, read_directory_file
 from bot.i18n.locales import SHIPPED_LOCALES, shipped
 from bot.logging_setup import configure_logging
 from bot.serve import StartError, enabled_transports, serve
+from bot.storage.models import ValueTooLongError
 from bot.transports.console import ConsoleTransport
 
 
@@ -211,5 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{getattr(args, 'file', '')}:{issue.line}: {issue.message}", file=sys.stderr)
         print("nothing was changed", file=sys.stderr)
         return EXIT_PROBLEM
+    except ValueTooLongError as error:
+        print(f"wegweiser: {error}; nothing was changed", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

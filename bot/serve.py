@@ -65,7 +65,7 @@ def connect_relay(app: App, transports: list[Transport]) -> None:
     app.services.relay = Relay({t.name: t for t in transports}, app.config.staff_room)
 
 
-def notice_sender(app: App, transports: list[Transport]) -> NoticeSender:
+def notice_sender(app: App, transports: list[Transport], holder: str = "") -> NoticeSender:
     """The sender that drains the delivery ledger through these transports."""
     services = app.services
     renderer = NoticeRenderer(
@@ -73,7 +73,7 @@ def notice_sender(app: App, transports: list[Transport]) -> NoticeSender:
         lambda: services.answering.directory,
     )  # fmt: skip
     return NoticeSender(
-        Ledger(app.database),
+        Ledger(app.database, holder),
         renderer.render,
         services.users,
         services.clock,
@@ -86,7 +86,7 @@ def notice_sender(app: App, transports: list[Transport]) -> NoticeSender:
 def timekeeper(app: App, transports: list[Transport]) -> Timekeeper:
     """The scheduler and notice sender for these transports."""
     holder = holder_name()
-    sender = notice_sender(app, transports)
+    sender = notice_sender(app, transports, holder)
     services = app.services
     return Timekeeper(
         app.database, sender, services.broadcasts, services.clock, holder,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.answering.service import Answer, AnswerKind
 from bot.core.context import Context
 from bot.core.messages import Choice, Reply
+from bot.core.sanitize import has_words
 from bot.i18n import _
 from bot.i18n.locales import is_rtl, shipped
 
@@ -68,7 +69,7 @@ async def _answer(context: Context, text: str, may_ask_region: bool) -> list[Rep
 
 async def question(context: Context) -> list[Reply]:
     """Answer a free question."""
-    if not any(character.isalnum() for character in context.text):
+    if not has_words(context.text):
         return [Reply.plain(_("Please write your question as text."))]
     if context.user.locale is None:
         detected = context.services.answering.detect_locale(context.text)

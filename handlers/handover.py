@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.core.context import Context, Services
 from bot.core.messages import Incoming, Reply
+from bot.core.sanitize import has_words
 from bot.core.transport import Delivery, Outcome
 from bot.i18n import _
 from bot.i18n.locales import is_rtl, language_name
@@ -60,7 +61,7 @@ async def typed_in_ticket(context: Context) -> list[Reply]:
     if ticket is None:
         await context.update_user(step=None)
         return await ask.question(context)
-    if not context.text:
+    if not has_words(context.text):
         return context.reply(_("Please write your question as text."))
     emergency = services.answering.emergency_reply(context.text, context.now, context.locale)
     with services.catalogs.use(services.default_locale):
@@ -109,7 +110,7 @@ async def staff_message(services: Services, incoming: Incoming) -> list[Reply]:
             return [Reply.plain(_("The person of ticket #{number} has deleted their data.").format(
                 number=ticket.id
             ))]  # fmt: skip
-        if text.split()[0].casefold() in CLOSE_COMMANDS:
+        if text.split()[0].split("@", 1)[0].casefold() in CLOSE_COMMANDS:
             await services.tickets.close(ticket.id, now)
             await _tell_person(services, user, ticket, closed=True)
             return [Reply.plain(_("Ticket #{number} is closed.").format(number=ticket.id))]

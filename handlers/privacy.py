@@ -65,6 +65,8 @@ async def consent_given(context: Context) -> list[Reply]:
         return context.reply(
             _("Thank you. You can see your data with /mydata and erase it with /delete.")
         )
+    if context.choice_value != "no":
+        return context.reply(_("This button is no longer valid. Send /start to begin again."))
     await _erase(context)
     return context.reply(
         _(

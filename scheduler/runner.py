@@ -26,10 +26,13 @@ from bot.storage.ticket_repository import TicketRepository
 from scheduler.lease import Lease
 from scheduler.reminders import fire_due_reminders, next_reminder_due
 from scheduler.sender import NoticeSender
+from scheduler.workers import Workers
 
 log = logging.getLogger(__name__)
 
-LEASE_TTL = timedelta(seconds=45)
+# A leader that stops renewing is replaced after this long (at once when its pid is
+# known dead on this host); workers say they are alive every tick.
+LEASE_TTL = timedelta(seconds=10)
 _PURGE_EVERY = timedelta(hours=1)
 
 
@@ -47,13 +50,14 @@ class Timekeeper:
         inactive_days: int = 0,
         tickets: TicketRepository | None = None,
         ticket_days: int = 30,
-        tick_seconds: float = 15.0,
+        tick_seconds: float = 3.0,
     ) -> None:
         self._database = database
         self._sender = sender
         self._broadcasts = broadcasts
         self._clock = clock
         self._lease = Lease(database, "scheduler", holder, LEASE_TTL)
+        self._workers = Workers(database, holder, LEASE_TTL)
         self._tick_seconds = tick_seconds
         self._privacy = privacy
         self._inactive = timedelta(days=inactive_days)
@@ -69,13 +73,18 @@ class Timekeeper:
     async def tick(self) -> None:
         """Take or keep the lease; as leader fire due reminders and set the next wake-up."""
         now = self._clock.now()
+        await self._workers.beat(now)
         leading = await self._lease.acquire(now)
         if leading and not self._leading:
-            lost = await Ledger(self._database).recover()
-            log.info("scheduler: leading; %d notice(s) in flight at a crash marked unknown", lost)
+            log.info("scheduler: leading (%s)", self._lease.holder)
         self._leading = leading
         if not leading:
             return
+        lost = await Ledger(self._database).recover(await self._workers.alive(now))
+        if lost:
+            log.warning(
+                "ledger: %d notice(s) in flight in a worker that died marked unknown", lost
+            )
         report = await fire_due_reminders(self._database, now)
         if report.fired or report.missed:
             log.info(
@@ -133,5 +142,6 @@ class Timekeeper:
             self._scheduler.shutdown(wait=False)
             sending.cancel()
             await asyncio.gather(sending, return_exceptions=True)
+            await self._workers.leave()
             if self._leading:
                 await self._lease.release()

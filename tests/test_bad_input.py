@@ -13,6 +13,7 @@ import pytest
 from bot.app import App
 from bot.core.messages import Incoming, Reply
 from bot.core.sanitize import clean_text
+from tests.database_support import process_environment
 
 EXPECTED_NEXT = "Schuldner"  # a normal question afterwards is answered as usual
 
@@ -77,10 +78,8 @@ async def test_hostile_text_is_never_interpreted(app: App) -> None:
     assert EXPECTED_NEXT in joined(replies)  # understood as words, nothing else
 
 
-def test_the_console_reads_bytes_that_are_not_utf8(tmp_path: Path) -> None:
-    environment = {**os.environ, "XDG_DATA_HOME": str(tmp_path)}
-    environment.pop("WEGWEISER_CONFIG", None)
-    environment.pop("WEGWEISER_DATABASE_URL", None)
+def test_the_console_reads_bytes_that_are_not_utf8(home: Path) -> None:
+    environment = process_environment({**os.environ, "XDG_DATA_HOME": str(home)})
     result = subprocess.run(
         [sys.executable, "-m", "bot", "chat", "--lang", "de"],
         input=b"1\n\xff\xfe kaputt \xc3\n\nIch habe Schulden in Viersen\n",

@@ -669,6 +669,21 @@ async def test_delay_slows_one_method(server: BotApiServer, http: httpx.AsyncCli
     server.clear_faults()
 
 
+async def test_a_delay_can_hold_only_the_next_calls(
+    server: BotApiServer, http: httpx.AsyncClient
+) -> None:
+    server.delay("sendMessage", 0.5, count=1)
+    held = asyncio.create_task(call(http, "sendMessage", chat_id=OLENA, text="slow"))
+    await server.wait_until(lambda: server.delayed_calls)
+    assert server.delayed_calls == [("sendMessage", {"chat_id": OLENA, "text": "slow"})]
+    started = time.monotonic()
+    await call(http, "sendMessage", chat_id=OLENA, text="fast")
+    assert time.monotonic() - started < 0.4
+    await held
+    assert [m.text for m in server.messages_to(OLENA)] == ["fast", "slow"]
+    assert len(server.delayed_calls) == 1
+
+
 async def test_wait_for_messages_reports_what_arrived(
     server: BotApiServer, http: httpx.AsyncClient
 ) -> None:
@@ -817,3 +832,158 @@ async def test_ptb_application_polls_and_replies(server: BotApiServer) -> None:
         await application.stop()
     assert [m.text for m in replies] == ["Sprache: lang-ar"]
     assert server.pending_update_ids() == []
+
+
+# ------------------------------------------------------------------ groups, stickers, photos
+
+STAFF = -1001234567890
+ELSEWHERE = -1009876543210
+KIM = 1004
+
+
+@pytest.fixture
+async def group(server: BotApiServer) -> int:
+    server.add_user(KIM, "Kim", username="kim_ki", started=False)
+    server.add_group(STAFF, "KI Team", [KIM, OLENA], bot_is_admin=True)
+    return STAFF
+
+
+async def test_group_messages_have_the_supergroup_wire_format(
+    server: BotApiServer, http: httpx.AsyncClient, group: int
+) -> None:
+    hello = server.update(server.send_group_text(group, KIM, "Guten Morgen"))["message"]
+    assert hello["chat"] == {"id": STAFF, "type": "supergroup", "title": "KI Team"}
+    assert hello["from"] == {"id": KIM, "is_bot": False, "first_name": "Kim", "username": "kim_ki"}
+    assert "reply_to_message" not in hello
+    sent = await call(
+        http, "sendMessage", chat_id=group, text="<b>Ticket #1</b>", parse_mode="HTML"
+    )
+    ticket = sent["result"]
+    assert ticket["chat"] == hello["chat"]
+    assert ticket["from"]["id"] == 123456
+    assert ticket["message_id"] == hello["message_id"] + 1  # one numbering per chat
+    reply = server.update(
+        server.send_group_text(group, KIM, "Antwort", reply_to=ticket["message_id"])
+    )["message"]
+    assert reply["reply_to_message"] == ticket  # the full message, as Telegram sends it
+    on_chatter = server.send_group_text(group, OLENA, "+1", reply_to=reply["message_id"])
+    nested = server.update(on_chatter)["message"]["reply_to_message"]
+    assert nested == {k: v for k, v in reply.items() if k != "reply_to_message"}  # one level
+    assert [m.text for m in server.messages_to(group)] == ["Ticket #1"]
+    assert [m.text for m in await server.wait_for_messages(group, 1)] == ["Ticket #1"]
+    assert server.messages_to(OLENA) == []  # the group is not a member's private chat
+    update = Update.de_json(server.update(on_chatter), None)
+    assert update.effective_chat is not None and update.effective_chat.type == "supergroup"
+    assert update.message is not None and update.message.reply_to_message is not None
+
+
+async def test_sending_to_groups_is_checked(
+    server: BotApiServer, http: httpx.AsyncClient, group: int
+) -> None:
+    server.add_group(ELSEWHERE, "Elsewhere", [KIM], bot_is_member=False)
+    unknown = await call(http, "sendMessage", chat_id=-1005555555555, text="x")
+    outside = await call(http, "sendMessage", chat_id=ELSEWHERE, text="x")
+    action = await call(http, "sendChatAction", chat_id=ELSEWHERE, action="typing")
+    assert unknown["description"] == "Bad Request: chat not found"
+    assert outside["error_code"] == 403
+    assert outside["description"] == "Forbidden: bot is not a member of the supergroup chat"
+    assert action["error_code"] == 403
+    empty = await call(http, "sendMessage", chat_id=group, text="<b> </b>", parse_mode="HTML")
+    assert empty["description"] == "Bad Request: message text is empty"
+    markup = await call(http, "sendMessage", chat_id=group, text="x", reply_markup=keyboard(""))
+    assert markup["description"] == "Bad Request: BUTTON_DATA_INVALID"
+    missing = await call(
+        http, "sendMessage", chat_id=group, text="x", reply_parameters={"message_id": 99}
+    )
+    assert missing["description"] == "Bad Request: message to be replied not found"
+    assert server.messages_to(group) == [] and server.messages_to(ELSEWHERE) == []
+    sent = await call(http, "sendMessage", chat_id=group, text="x", reply_markup=keyboard("a"))
+    message_id = sent["result"]["message_id"]
+    edited = await call(http, "editMessageText", chat_id=group, message_id=message_id, text="y")
+    assert edited["result"]["chat"]["type"] == "supergroup"
+    assert (await call(http, "deleteMessage", chat_id=group, message_id=message_id))["ok"]
+    with pytest.raises(AssertionError, match="supergroup ids look like"):
+        server.add_group(-42, "Old style", [KIM])
+    with pytest.raises(AssertionError, match="not a member"):
+        server.send_group_text(group, KAREEM, "hallo")
+    with pytest.raises(AssertionError, match="has no message 77"):
+        server.send_group_text(group, KIM, "hallo", reply_to=77)
+    with pytest.raises(AssertionError, match="unknown group"):
+        server.send_group_text(-1001111111111, KIM, "hallo")
+
+
+async def test_privacy_mode_decides_which_group_messages_reach_the_bot(
+    server: BotApiServer, http: httpx.AsyncClient
+) -> None:
+    server.add_user(KIM, "Kim")
+    server.add_group(STAFF, "KI Team", [KIM])
+    server.add_group(ELSEWHERE, "Admins", [KIM], bot_is_admin=True)
+    quiet = server.add_group(-1003333333333, "Left", [KIM], bot_is_member=False)
+    ticket = (await call(http, "sendMessage", chat_id=STAFF, text="Ticket"))["result"]
+    hidden = [
+        server.send_group_text(STAFF, KIM, "Guten Morgen"),
+        server.send_group_text(STAFF, KIM, "/start@other_bot"),
+        server.send_group_text(STAFF, KIM, "Was meint ihr? /help"),  # no command first
+        server.send_group_text(STAFF, KIM, "Schreibt @wegweiser_test_botfan"),  # someone else
+        server.send_group_text(quiet.id, KIM, "/start@wegweiser_test_bot"),
+    ]
+    seen = [
+        server.send_group_text(STAFF, KIM, "Erledigt", reply_to=ticket["message_id"]),
+        server.send_group_text(STAFF, KIM, "/close"),
+        server.send_group_text(STAFF, KIM, "/help@Wegweiser_Test_Bot jetzt"),
+        server.send_group_text(STAFF, KIM, "Frage an @wegweiser_test_bot"),
+        server.send_group_text(ELSEWHERE, KIM, "Guten Morgen"),  # admins see everything
+    ]
+    assert server.pending_update_ids() == seen
+    assert all(server.update(update_id)["message"]["text"] for update_id in hidden)
+    me = await call(http, "getMe")
+    assert me["result"]["can_read_all_group_messages"] is False
+
+
+async def test_groups_take_at_most_20_messages_a_minute(
+    server: BotApiServer, http: httpx.AsyncClient, group: int
+) -> None:
+    statuses = [
+        (await call(http, "sendMessage", chat_id=group, text=str(n))).get("error_code", 200)
+        for n in range(21)
+    ]
+    assert statuses == [200] * 20 + [429]
+    refused = server.calls_of("sendMessage")[-1]
+    assert refused.description is not None and refused.description.startswith(
+        "Too Many Requests: retry after "
+    )
+    flood = await call(http, "sendMessage", chat_id=group, text="again")
+    assert 1 <= flood["parameters"]["retry_after"] <= 60
+    assert (await call(http, "sendMessage", chat_id=OLENA, text="private"))["ok"]
+    assert len(server.messages_to(group)) == 20
+    server.group_messages_per_minute = None
+    assert (await call(http, "sendMessage", chat_id=group, text="unlimited"))["ok"]
+
+
+async def test_stickers_and_photos_arrive_without_text(server: BotApiServer, bot: Bot) -> None:
+    server.send_sticker(OLENA, "🙂")
+    server.send_photo(OLENA)
+    server.send_photo(KAREEM, caption="صورة الإقامة")
+    sticker, photo, captioned = await bot.get_updates(timeout=1)
+    assert sticker.message is not None and sticker.message.text is None
+    assert sticker.message.sticker is not None and sticker.message.sticker.emoji == "🙂"
+    assert photo.message is not None and photo.message.text is None
+    assert photo.message.caption is None and len(photo.message.photo) == 4
+    assert captioned.message is not None and captioned.message.caption == "صورة الإقامة"
+    ids = [update.message.message_id for update in (sticker, photo) if update.message]
+    assert ids == [1, 2]
+
+
+async def test_ptb_talks_to_a_group(server: BotApiServer, bot: Bot, group: int) -> None:
+    server.add_group(ELSEWHERE, "Elsewhere", [KIM], bot_is_member=False)
+    message = await bot.send_message(group, "<i>Ticket #1</i>", parse_mode=ParseMode.HTML)
+    assert message.chat.type == "supergroup" and message.chat.title == "KI Team"
+    assert message.chat_id == STAFF
+    with pytest.raises(Forbidden, match="not a member of the supergroup chat"):
+        await bot.send_message(ELSEWHERE, "hallo")
+    server.send_group_text(group, KIM, "Danke", reply_to=message.message_id)
+    [update] = await bot.get_updates(timeout=1)
+    assert update.message is not None and update.message.reply_to_message is not None
+    assert update.message.reply_to_message.message_id == message.message_id
+    assert update.message.reply_to_message.text == "Ticket #1"
+    assert update.message.from_user is not None and update.message.from_user.id == KIM

@@ -38,7 +38,9 @@ class Recorder:
     async def run(self, on_message: object) -> None:  # pragma: no cover - never started
         raise NotImplementedError
 
-    async def send(self, chat_id: str, reply: Reply, key: str = "") -> Delivery:
+    async def send(
+        self, chat_id: str, reply: Reply, key: str = "", defer: bool = True
+    ) -> Delivery:
         if chat_id in self.unreachable:
             return Delivery(
                 Outcome.UNREACHABLE, reason="403 Forbidden: bot was blocked by the user"

@@ -68,13 +68,13 @@ async def add_people(url: str, server: BotApiServer) -> None:
     await database.close()
 
 
-def create_broadcast(bot: BotProcess, token: str) -> str:
+def create_broadcast(bot: BotProcess, token: str, *extra: str) -> str:
     environment = {**os.environ, "WEGWEISER_TELEGRAM_TOKEN": token}
     environment.pop("WEGWEISER_DATABASE_URL", None)
     texts = [argument for code, text in TEXTS.items() for argument in (f"--text-{code}", text)]
     done = subprocess.run(
         [sys.executable, "-m", "bot", "--config", str(bot.config), "broadcast", "create",
-         "--audience", "all,region:steinfurt", *texts, "--yes"],
+         "--audience", "all,region:steinfurt", *texts, *extra, "--yes"],
         capture_output=True, text=True, env=environment, timeout=120, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -92,12 +92,11 @@ async def unfinished(url: str) -> bool:
 
 
 async def test_a_crash_mid_broadcast_neither_drops_nor_doubles_beyond_the_bound(
-    server: BotApiServer, tmp_path: Path
+    server: BotApiServer, tmp_path: Path, database_url: str
 ) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
     telegram = "messages_per_second = 500\n"
-    first = BotProcess(tmp_path, server, level="INFO", telegram=telegram)
-    await add_people(url, server)
+    first = BotProcess(tmp_path, server, database_url, level="INFO", telegram=telegram)
+    await add_people(database_url, server)
     created = create_broadcast(first, server.token)
     assert f"queued for {RECIPIENTS} recipients" in created
 
@@ -108,15 +107,15 @@ async def test_a_crash_mid_broadcast_neither_drops_nor_doubles_beyond_the_bound(
     delivered_before = sum(1 for call in server.calls_of("sendMessage") if call.status == 200)
     assert delivered_before < RECIPIENTS  # killed mid-way
 
-    second = BotProcess(tmp_path, server, level="INFO", telegram=telegram)
+    second = BotProcess(tmp_path, server, database_url, level="INFO", telegram=telegram)
     await second.start()
     for _ in range(600):
-        if not await unfinished(url):
+        if not await unfinished(database_url):
             break
         await asyncio.sleep(0.2)
     assert await second.stop(signal.SIGTERM) == 0, second.log_text
 
-    database = Database(url)
+    database = Database(database_url)
     try:
         async with database.session() as session:
             rows = list(await session.execute(

@@ -1,25 +1,29 @@
-"""The wegweiser command as staff and scripts use it: real processes, a real SQLite file."""
+"""The wegweiser command as staff and scripts use it: real processes, a real database (a SQLite
+file under XDG_DATA_HOME, or the test's PostgreSQL database)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from sqlalchemy import select
 
 from bot.app import demo_directory_text
+from bot.storage.database import Database
+from bot.storage.models import UserRow
+from tests import postgres
+from tests.database_support import everything_stored, process_environment
 
 
 def wegweiser(
     home: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "XDG_DATA_HOME": str(home), **(env or {})}
-    environment.pop("WEGWEISER_CONFIG", None)
-    environment.pop("WEGWEISER_DATABASE_URL", None)
+    environment = process_environment({**os.environ, "XDG_DATA_HOME": str(home)})
+    environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=stdin,
@@ -29,11 +33,6 @@ def wegweiser(
         timeout=120,
         check=False,
     )
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    return tmp_path / "data"
 
 
 def test_ask_json_answers_the_arabic_jobcenter_question(home: Path) -> None:
@@ -111,7 +110,7 @@ def test_import_is_all_or_nothing_and_export_round_trips(tmp_path: Path, home: P
     assert answer["centres"] == ["jc-borken"]
 
 
-def test_chat_piped_onboards_and_answers(home: Path) -> None:
+def test_chat_piped_onboards_and_answers(home: Path, database_url: str) -> None:
     script = "1\n2\n7\nIch brauche Hilfe bei Schulden, sagt Quokka\n"
     result = wegweiser(home, "chat", stdin=script)
     assert result.returncode == 0, result.stderr
@@ -119,11 +118,26 @@ def test_chat_piped_onboards_and_answers(home: Path) -> None:
     assert "1) Deutsch" in out and "العربية" in out
     assert "Steinfurt" in out
     assert "Schuldnerberatung" in out
-    database = home / "wegweiser" / "wegweiser.db"
-    with sqlite3.connect(database) as connection:
-        row = connection.execute("SELECT locale, region_key, town FROM users").fetchone()
+    row, stored = asyncio.run(stored_by_the_process(home, database_url))
     assert row == ("de", "steinfurt", "Ibbenbüren")
-    assert b"Quokka" not in database.read_bytes()
+    assert "Quokka" not in stored
+    if not postgres.enabled():  # the file itself, free pages and all
+        assert b"Quokka" not in (home / "wegweiser" / "wegweiser.db").read_bytes()
+
+
+async def stored_by_the_process(home: Path, database_url: str) -> tuple[tuple[object, ...], str]:
+    """The one user's (locale, region, town), and every row of every table as text."""
+    if not postgres.enabled():
+        database_url = f"sqlite+aiosqlite:///{home / 'wegweiser' / 'wegweiser.db'}"
+    database = Database(database_url)
+    try:
+        async with database.session() as session:
+            row = (
+                await session.execute(select(UserRow.locale, UserRow.region_key, UserRow.town))
+            ).one()
+        return tuple(row), await everything_stored(database)
+    finally:
+        await database.close()
 
 
 def test_bad_config_exits_2_with_one_line_per_problem(tmp_path: Path, home: Path) -> None:

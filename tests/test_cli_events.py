@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from tests.test_cli import wegweiser
 
 GOOD_ICS = """\
@@ -27,11 +25,6 @@ RRULE:FREQ=MONTHLY;INTERVAL=3
 END:VEVENT
 END:VCALENDAR
 """
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    return tmp_path / "data"
 
 
 def test_staff_add_show_update_and_cancel_an_event(home: Path) -> None:
@@ -70,6 +63,13 @@ def test_bad_event_input_is_refused_clearly(home: Path) -> None:
         "--region", "mars",
     )  # fmt: skip
     assert bad_region.returncode == 2 and "unknown region 'mars'" in bad_region.stderr
+    too_long = wegweiser(
+        home, "events", "add", "--title-de", "X", "--start", "2027-05-06T17:00",
+        "--location", "Kreishaus " * 60,
+    )  # fmt: skip
+    assert too_long.returncode == 2, too_long.stderr
+    assert "events.location: 599 characters are too long; at most 500 fit" in too_long.stderr
+    assert wegweiser(home, "events", "show", "1").returncode == 1  # nothing was stored
     assert wegweiser(home, "events", "show", "9").returncode == 1
 
 

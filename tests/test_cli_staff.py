@@ -1,5 +1,5 @@
 """`wegweiser staff …`, `wegweiser audit` and `wegweiser broadcast …` as admins and scripts
-use them: real processes on one SQLite file."""
+use them: real processes on one database."""
 
 from __future__ import annotations
 
@@ -8,11 +8,6 @@ from pathlib import Path
 import pytest
 
 from tests.test_cli import wegweiser
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    return tmp_path / "data"
 
 
 @pytest.fixture

@@ -229,10 +229,11 @@ async def test_a_notice_in_flight_at_a_crash_is_never_sent_again(
         meeting(datetime(2026, 12, 3, 17, 0, tzinfo=BERLIN), audience="public", kind="workshop"),
         clock.now(),
     )
-    ledger = Ledger(app.database)
+    ledger = Ledger(app.database, "host-a:1")
     claimed = await ledger.claim({"console"}, clock.now(), 10)
     assert len(claimed) == 1  # the process dies while sending it
-    assert await ledger.recover() == 1
+    assert await ledger.recover({"host-a:1", "host-b:2"}) == 0  # its worker still lives
+    assert await ledger.recover({"host-b:2"}) == 1  # it died
     assert await deliver(app, inbox) == ""
     async with app.database.session() as session:
         status = await session.scalar(select(DeliveryRow.status))

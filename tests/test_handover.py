@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from bot.app import App, open_app
 from bot.config import Config, DatabaseConfig, LoggingConfig, StaffConfig
@@ -19,6 +19,7 @@ from bot.i18n import _
 from bot.logging_setup import quiet_libraries
 from bot.serve import timekeeper
 from bot.storage.models import QuestionStatRow, TicketRow, UserRow
+from tests.database_support import everything_stored
 from tests.test_broadcast import Recorder
 
 ROOM = "staffroom"
@@ -53,17 +54,6 @@ async def onboard(app: App, who: str, language: str = "ar") -> list[Reply]:
     await send(app, who, choice=f"lang:{language}")
     await send(app, who, choice="region:viersen")
     return await send(app, who, choice="town:-")
-
-
-async def everything_stored(app: App) -> str:
-    """Every row of every table, as text."""
-    dump: list[str] = []
-    async with app.database.session() as session:
-        names = await session.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))
-        for (name,) in names.all():
-            rows = await session.execute(text(f'SELECT * FROM "{name}"'))
-            dump.extend(repr(tuple(row)) for row in rows)
-    return "\n".join(dump)
 
 
 async def test_consent_handover_relay_export_and_erase_leave_nothing_behind(
@@ -115,14 +105,14 @@ async def test_consent_handover_relay_export_and_erase_leave_nothing_behind(
     assert '"ticket": 1' in exported and '"closed"' in exported and '"consent_given"' in exported
     assert NEIGHBOUR not in exported and MORE not in exported
 
-    stored = await everything_stored(app)
+    stored = await everything_stored(app.database)
     for words in (NEIGHBOUR, MORE, STAFF_ANSWER):
         assert words not in stored  # words pass through, they are never written down
 
     await send(app, "nour", "/delete")
     [erased] = await send(app, "nour", choice="erase:yes")
     assert "/start" in erased.text
-    stored = await everything_stored(app)
+    stored = await everything_stored(app.database)
     assert "'nour'" not in stored and "console:nour" not in stored
     async with app.database.session() as session:
         assert (await session.scalars(select(TicketRow))).all() == []

@@ -30,6 +30,7 @@ class BotProcess:
         self,
         tmp_path: Path,
         server: BotApiServer,
+        database_url: str,
         token: str | None = None,
         *,
         level: str = "DEBUG",
@@ -38,7 +39,7 @@ class BotProcess:
     ) -> None:
         self.config = tmp_path / "wegweiser.toml"
         self.config.write_text(
-            f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / "bot.db"}"\n'
+            f'[database]\nurl = "{database_url}"\n'
             f'[telegram]\nenabled = true\nbase_url = "{server.base_url}"\npoll_timeout = 1\n'
             f'{telegram}[logging]\nlevel = "{level}"\n{extra}',
             encoding="utf-8",
@@ -75,10 +76,10 @@ class BotProcess:
 
 
 async def test_wegweiser_run_onboards_answers_and_stops_cleanly(
-    server: BotApiServer, tmp_path: Path
+    server: BotApiServer, tmp_path: Path, database_url: str
 ) -> None:
     server.add_user(1, "Amal", language_code="ar")
-    bot = BotProcess(tmp_path, server)
+    bot = BotProcess(tmp_path, server, database_url)
     await bot.start()
     await onboard_by_buttons(server, 1, "العربية", "Kreis Steinfurt", "Rheine")
     server.send_text(1, "وين الجوب سنتر؟")
@@ -93,10 +94,12 @@ async def test_wegweiser_run_onboards_answers_and_stops_cleanly(
     assert "وين الجوب" not in bot.log_text  # nor what the user wrote
 
 
-async def started_in_german(tmp_path: Path, server: BotApiServer, chat: int) -> BotProcess:
+async def started_in_german(
+    tmp_path: Path, server: BotApiServer, database_url: str, chat: int
+) -> BotProcess:
     """A running bot with one user onboarded (German, Kreis Viersen) by a deep link."""
     server.add_user(chat, "User", language_code="uk")
-    bot = BotProcess(tmp_path, server)
+    bot = BotProcess(tmp_path, server, database_url)
     await bot.start()
     server.start_deep_link(chat, "lang-de_region-viersen")
     await server.wait_for_messages(chat, 3, timeout=60)
@@ -104,9 +107,9 @@ async def started_in_german(tmp_path: Path, server: BotApiServer, chat: int) -> 
 
 
 async def test_a_crash_after_answering_does_not_answer_twice(
-    server: BotApiServer, tmp_path: Path
+    server: BotApiServer, tmp_path: Path, database_url: str
 ) -> None:
-    bot = await started_in_german(tmp_path, server, 2)
+    bot = await started_in_german(tmp_path, server, database_url, 2)
     # Hold back the next poll, so the answered question stays unconfirmed at the crash.
     server.delay("getUpdates", 5)
     question = server.send_text(2, QUESTION)
@@ -115,7 +118,7 @@ async def test_a_crash_after_answering_does_not_answer_twice(
     await bot.stop(signal.SIGKILL)
 
     server.clear_faults()
-    restarted = BotProcess(tmp_path, server)
+    restarted = BotProcess(tmp_path, server, database_url)
     await restarted.start()
     server.send_text(2, "/help")
     messages = await server.wait_for_messages(2, 5, timeout=60)
@@ -127,9 +130,9 @@ async def test_a_crash_after_answering_does_not_answer_twice(
 
 
 async def test_a_crash_before_the_reply_loses_nothing(
-    server: BotApiServer, tmp_path: Path
+    server: BotApiServer, tmp_path: Path, database_url: str
 ) -> None:
-    bot = await started_in_german(tmp_path, server, 3)
+    bot = await started_in_german(tmp_path, server, database_url, 3)
     server.fail_next("sendMessage", 429, retry_after=60)  # the reply must wait a minute
     server.send_text(3, QUESTION)
     await server.wait_until(
@@ -139,7 +142,7 @@ async def test_a_crash_before_the_reply_loses_nothing(
     await bot.stop(signal.SIGKILL)
     assert len(server.messages_to(3)) == 3
 
-    restarted = BotProcess(tmp_path, server)
+    restarted = BotProcess(tmp_path, server, database_url)
     await restarted.start()
     messages = await server.wait_for_messages(3, 4, timeout=60)
     await asyncio.sleep(0.5)
@@ -148,8 +151,10 @@ async def test_a_crash_before_the_reply_loses_nothing(
     assert len(server.messages_to(3)) == 4
 
 
-async def test_a_refused_token_is_a_clear_error(server: BotApiServer, tmp_path: Path) -> None:
-    bot = BotProcess(tmp_path, server, token="999:not-the-right-token")
+async def test_a_refused_token_is_a_clear_error(
+    server: BotApiServer, tmp_path: Path, database_url: str
+) -> None:
+    bot = BotProcess(tmp_path, server, database_url, token="999:not-the-right-token")
     await bot.start()
     assert bot.process is not None
     assert await asyncio.wait_for(bot.process.wait(), timeout=60) == 1

@@ -33,11 +33,11 @@ class Relay:
         if self.room is None or self.room[0] not in self.transports:
             return Delivery(Outcome.REJECTED, reason="no staff room")
         transport, chat_id = self.room
-        return await self.transports[transport].send(chat_id, reply)
+        return await self.transports[transport].send(chat_id, reply, defer=False)
 
     async def to_chat(self, transport: str, chat_id: str, reply: Reply) -> Delivery:
         """Send to one person's chat."""
         target = self.transports.get(transport)
         if target is None:
             return Delivery(Outcome.REJECTED, reason=f"{transport} is not running")
-        return await target.send(chat_id, reply)
+        return await target.send(chat_id, reply, defer=False)

@@ -20,5 +20,10 @@ def clean_text(text: str) -> str:
     return unicodedata.normalize("NFC", kept.replace("\r\n", "\n"))
 
 
+def has_words(text: str) -> bool:
+    """True when ``text`` has a letter or a digit: something a person could mean."""
+    return any(character.isalnum() for character in text)
+
+
 def _has_surrogate(text: str) -> bool:
     return any("\ud800" <= ch <= "\udfff" for ch in text)

@@ -46,12 +46,15 @@ class Transport(Protocol):
         """Receive messages until stopped or the input ends."""
         ...
 
-    async def send(self, chat_id: str, reply: Reply, key: str = "") -> Delivery:
+    async def send(
+        self, chat_id: str, reply: Reply, key: str = "", defer: bool = True
+    ) -> Delivery:
         """Send one proactive message to a chat, paced as the platform wants.
 
         ``key`` names the message stably (the same on every retry); platforms
         that deduplicate by it (Matrix transaction ids) never show a retry twice.
-        When the platform asks to wait before anything of it went out, the
-        result is DEFERRED instead of waiting, so the caller can schedule it.
+        ``defer``: when the platform asks to wait before anything of it went out,
+        the result is DEFERRED instead of waiting, so the caller can schedule it;
+        False waits it out (for messages nobody could send later).
         """
         ...

@@ -30,7 +30,7 @@ from bot.broadcasts.model import (
 )
 from bot.events.schedule import UTC
 from bot.storage import ledger
-from bot.storage.database import Database
+from bot.storage.database import Database, stored_utc
 from bot.storage.models import (
     BroadcastRow,
     DeliveryRow,
@@ -87,15 +87,13 @@ def _audience(value: dict[str, Any]) -> Audience:
 
 def _utc(value: datetime | None) -> datetime | None:
     """A stored time as an aware UTC time (SQLite drops the zone)."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return None if value is None else stored_utc(value)
 
 
 def _broadcast(row: BroadcastRow) -> Broadcast:
     return Broadcast(
         id=row.id, author=row.author, texts=dict(row.texts), audience=_audience(row.audience),
-        status=row.status, send_at=_utc(row.send_at), created_at=row.created_at,
+        status=row.status, send_at=_utc(row.send_at), created_at=stored_utc(row.created_at),
         approved_by=row.approved_by, queued_at=_utc(row.queued_at),
         finished_at=_utc(row.finished_at), recipients=row.recipients,
     )  # fmt: skip

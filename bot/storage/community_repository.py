@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.storage.database import Database
+from bot.storage.database import Database, stored_utc
 from bot.storage.models import MsoMemberRow, MsoRow, SubscriptionRow, UserRow
 
 _CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud, typed by hand
@@ -85,7 +85,10 @@ class CommunityRepository:
                 .where(MsoMemberRow.mso_id == mso_id)
                 .order_by(MsoMemberRow.joined_at)
             )
-            return [Member(*row) for row in rows]
+            return [
+                Member(transport, external_id, stored_utc(joined_at))
+                for transport, external_id, joined_at in rows
+            ]
 
     async def remove_mso(self, code: str) -> bool:
         """Remove an MSO and its links; False if there is none with this code."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Connection, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -32,16 +34,58 @@ def _configure_sqlite(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
+def stored_utc(moment: datetime) -> datetime:
+    """A time read back from the database, as an aware UTC time.
+
+    Times are stored in UTC. SQLite gives them back without a zone; PostgreSQL gives them
+    back aware (asyncpg in UTC, other drivers in the session's time zone).
+    """
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+# Plain dialect names mean the async drivers the bot ships with.
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+}
+
+
+def async_url(url: str) -> URL:
+    """``url`` with an async driver: ``postgresql://`` means asyncpg, ``sqlite://`` aiosqlite."""
+    parsed = make_url(url)
+    return parsed.set(drivername=_ASYNC_DRIVERS.get(parsed.drivername, parsed.drivername))
+
+
+def _engine_options(url: URL) -> dict[str, Any]:
+    """Pool settings for a server database; SQLite keeps SQLAlchemy's defaults."""
+    if url.get_backend_name() == "sqlite":
+        return {}
+    options: dict[str, Any] = {
+        "pool_size": 10,  # per process: handlers, scheduler and sender (16 sends in flight)
+        "max_overflow": 10,
+        "pool_timeout": 30,
+        "pool_pre_ping": True,  # a restarted server or a dropped connection is noticed
+        "pool_recycle": 1800,  # and no connection outlives a firewall's idle timeout
+    }
+    if url.get_driver_name() == "asyncpg":
+        # Times are stored as timestamptz and compared in UTC, whatever the server's zone.
+        settings = {"application_name": "wegweiser", "timezone": "UTC"}
+        options["connect_args"] = {"server_settings": settings}
+    return options
+
+
 class Database:
     """Owns the engine and hands out sessions."""
 
     def __init__(self, url: str) -> None:
-        parsed = make_url(url)
+        parsed = async_url(url)
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         self.url = url
-        self.engine: AsyncEngine = create_async_engine(url)
-        if parsed.get_backend_name() == "sqlite":
+        self.backend = parsed.get_backend_name()
+        self.engine: AsyncEngine = create_async_engine(parsed, **_engine_options(parsed))
+        if self.backend == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _configure_sqlite)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 

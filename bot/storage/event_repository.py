@@ -6,12 +6,12 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events.model import Event, changed_fields
 from bot.events.schedule import UTC, occurrences, reminder_due
-from bot.storage.database import Database
+from bot.storage.database import Database, stored_utc
 from bot.storage.ledger import Recipient, enqueue, withdraw
 from bot.storage.models import (
     EventReminderRow,
@@ -42,8 +42,8 @@ class Upcoming:
 
 
 def stored_time(moment: datetime) -> datetime:
-    """A time read back from the database; SQLite drops the zone of the UTC times stored."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    """A time read back from the database, as an aware UTC time (see ``stored_utc``)."""
+    return stored_utc(moment)
 
 
 def to_event(row: EventRow) -> Event:
@@ -223,10 +223,31 @@ class EventRepository:
     async def upcoming(
         self, now: datetime, region: str | None, include_mso: bool, limit: int = 5
     ) -> list[Upcoming]:
-        """The next events for a region (and those for all regions), soonest first."""
+        """The next events for a region (and those for all regions), soonest first.
+
+        One-off events are picked by the database (the soonest ``limit`` that have
+        not ended); only repeating ones are expanded here.
+        """
+        shown: list[ColumnElement[bool]] = [EventRow.cancelled.is_(False)]
+        if not include_mso:
+            shown.append(EventRow.audience != "mso")
+        if region is not None:
+            shown.append(or_(EventRow.region_key.is_(None), EventRow.region_key == region))
+        not_ended = or_(
+            EventRow.ends_at >= now,
+            (EventRow.ends_at.is_(None)) & (EventRow.starts_at >= now - timedelta(hours=2)),
+        )
         async with self._database.session() as session:
-            rows = await session.scalars(select(EventRow).where(EventRow.cancelled.is_(False)))
-            events = [to_event(row) for row in rows]
+            one_off = await session.scalars(
+                select(EventRow)
+                .where(
+                    *shown, EventRow.rrule == "", not_ended, EventRow.starts_at <= now + HORIZON
+                )
+                .order_by(EventRow.starts_at)
+                .limit(limit)
+            )
+            repeating = await session.scalars(select(EventRow).where(*shown, EventRow.rrule != ""))
+            events = [to_event(row) for row in [*one_off, *repeating]]
         found: list[Upcoming] = []
         for event in events:
             if event.audience == "mso" and not include_mso:

@@ -1,9 +1,11 @@
 """The delivery ledger: every notification is a row before anything is sent.
 
 Rows are written in the same transaction as their cause (a new event, a
-change, a due reminder). A sender claims due rows (status ``sending``) and
-records the outcome. A row found ``sending`` at start-up was in flight during a
-crash: its outcome is unknown, so it is marked ``unknown`` and never sent again.
+change, a due reminder). A sender claims due rows (status ``sending``, with its
+worker's name; ``FOR UPDATE SKIP LOCKED`` where the database has it, so several
+workers never take the same row) and records the outcome. A row still
+``sending`` under a worker that died was in flight during a crash: its outcome
+is unknown, so it is marked ``unknown`` and never sent again.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events.schedule import UTC
@@ -166,61 +168,88 @@ class _SentBatch:
 class Ledger:
     """Claims due rows and records how sending them ended."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, holder: str = "") -> None:
         self._database = database
+        self._holder = holder
         self._sent = _SentBatch(database)
 
-    async def recover(self) -> int:
-        """Rows caught in flight by a crash become ``unknown``; return how many."""
+    async def recover(self, alive: set[str]) -> int:
+        """Rows in flight under a worker not in ``alive`` become ``unknown``; return how many."""
         async with self._database.session() as session, session.begin():
             result = await session.execute(
                 update(DeliveryRow)
-                .where(DeliveryRow.status == SENDING)
+                .where(
+                    DeliveryRow.status == SENDING,
+                    or_(DeliveryRow.claimed_by.is_(None), DeliveryRow.claimed_by.not_in(alive)),
+                )
                 .values(status=UNKNOWN, error="in flight during a crash; not sent again")
             )
         return int(getattr(result, "rowcount", 0) or 0)
 
     async def claim(self, transports: set[str], now: datetime, limit: int) -> list[Notice]:
-        """Take up to ``limit`` due rows for these transports and mark them ``sending``."""
+        """Take up to ``limit`` due rows for these transports and mark them ``sending``.
+
+        One statement takes them, so two workers never claim the same row: on
+        PostgreSQL rows locked by another worker are skipped, on SQLite the
+        statement holds the write lock.
+        """
         now = now.astimezone(UTC)
-        async with self._database.session() as session, session.begin():
-            rows = list(
-                await session.execute(
-                    select(DeliveryRow, UserRow.chat_id, UserRow.locale)
-                    .join(UserRow, UserRow.id == DeliveryRow.user_id)
-                    .where(
-                        DeliveryRow.status == PENDING,
-                        DeliveryRow.next_try_at <= now,
-                        DeliveryRow.transport.in_(transports),
-                    )
-                    .order_by(DeliveryRow.next_try_at, DeliveryRow.id)
-                    .limit(limit)
-                    .with_for_update(skip_locked=True, of=DeliveryRow)
-                )
+        # Materialised once: PostgreSQL would re-run an IN (subquery) per row and let
+        # LIMIT slip; a CTE takes exactly the rows it locked.
+        due = (
+            select(DeliveryRow.id)
+            .where(
+                DeliveryRow.status == PENDING,
+                DeliveryRow.next_try_at <= now,
+                DeliveryRow.transport.in_(transports),
             )
-            if rows:
-                await session.execute(
+            .order_by(DeliveryRow.next_try_at, DeliveryRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .cte("due")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
+        )
+        async with self._database.session() as session, session.begin():
+            claimed = list(
+                await session.scalars(
                     update(DeliveryRow)
-                    .where(DeliveryRow.id.in_([row.id for row, _chat, _locale in rows]))
-                    .values(status=SENDING, attempts=DeliveryRow.attempts + 1)
+                    .where(DeliveryRow.id.in_(select(due.c.id)), DeliveryRow.status == PENDING)
+                    .values(
+                        status=SENDING,
+                        attempts=DeliveryRow.attempts + 1,
+                        claimed_by=self._holder or None,
+                    )
+                    .returning(DeliveryRow)
                     .execution_options(synchronize_session=False)
                 )
-            return [
-                Notice(
-                    id=row.id,
-                    user_id=row.user_id,
-                    transport=row.transport,
-                    kind=row.kind,
-                    event_id=row.event_id,
-                    occurrence=row.occurrence,
-                    details=dict(row.details),
-                    attempts=row.attempts + 1,
-                    broadcast_id=row.broadcast_id,
-                    chat_id=chat_id,
-                    locale=locale,
+            )
+            if not claimed:
+                return []
+            users = {
+                user_id: (chat_id, locale)
+                for user_id, chat_id, locale in await session.execute(
+                    select(UserRow.id, UserRow.chat_id, UserRow.locale).where(
+                        UserRow.id.in_({row.user_id for row in claimed})
+                    )
                 )
-                for row, chat_id, locale in rows
-            ]
+            }
+        claimed.sort(key=lambda row: (row.next_try_at, row.id))
+        return [
+            Notice(
+                id=row.id,
+                user_id=row.user_id,
+                transport=row.transport,
+                kind=row.kind,
+                event_id=row.event_id,
+                occurrence=row.occurrence,
+                details=dict(row.details),
+                attempts=row.attempts,
+                broadcast_id=row.broadcast_id,
+                chat_id=users.get(row.user_id, (None, None))[0],
+                locale=users.get(row.user_id, (None, None))[1],
+            )
+            for row in claimed
+        ]
 
     async def sent(self, notice_id: int, message_id: str | None, now: datetime) -> None:
         """The platform accepted the message (stored with others sent at the same time)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -15,12 +15,63 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    event,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from bot.storage.database import stored_utc
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A point in time: stored in UTC, read back aware in UTC, on SQLite and PostgreSQL alike.
+
+    SQLite keeps no zone: it would store an aware time's wall clock (10:30 in Berlin as
+    10:30) and read times back naive; asyncpg would take a naive time as the process's local
+    time. So times are turned into UTC before they are stored (a naive one counts as UTC,
+    as SQLite always read it back), and come back aware. The schema is the same as for
+    ``DateTime(timezone=True)`` (``timestamp with time zone`` on PostgreSQL).
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(timezone=True)
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else stored_utc(value)
 
 
 class Base(DeclarativeBase):
     """Declarative base of all tables."""
+
+
+class ValueTooLongError(ValueError):
+    """A text does not fit its column. PostgreSQL refuses it; SQLite would keep it whole, so
+    it is refused before it reaches either."""
+
+    def __init__(self, column: str, limit: int, length: int) -> None:
+        super().__init__(f"{column}: {length} characters are too long; at most {limit} fit")
+        self.column = column
+        self.limit = limit
+
+
+@event.listens_for(Base, "before_insert", propagate=True)
+@event.listens_for(Base, "before_update", propagate=True)
+def _refuse_texts_too_long(mapper: Mapper[Any], _connection: Connection, row: Base) -> None:
+    for attribute in mapper.column_attrs:
+        column = attribute.columns[0]
+        limit = getattr(column.type, "length", None)
+        value = getattr(row, attribute.key, None)
+        if limit and isinstance(value, str) and len(value) > limit:
+            raise ValueTooLongError(str(column), limit, len(value))  # "table.column"
 
 
 class DirectoryMetaRow(Base):
@@ -31,7 +82,7 @@ class DirectoryMetaRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     timezone: Mapped[str] = mapped_column(String(64))
     topic_definitions: Mapped[dict[str, str]] = mapped_column(JSON)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class RegionRow(Base):
@@ -87,10 +138,10 @@ class UserRow(Base):
     region_asked: Mapped[bool] = mapped_column(Boolean, default=False)
     onboarded: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
     step: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    consent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class HandledEventRow(Base):
@@ -100,7 +151,7 @@ class HandledEventRow(Base):
 
     transport: Mapped[str] = mapped_column(String(32), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
-    handled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    handled_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 
 class EventRow(Base):
@@ -115,16 +166,16 @@ class EventRow(Base):
     region_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     titles: Mapped[dict[str, str]] = mapped_column(JSON)
     descriptions: Mapped[dict[str, str]] = mapped_column(JSON)
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ends_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     timezone: Mapped[str] = mapped_column(String(64))
     location: Mapped[str] = mapped_column(String(500), default="")
     online_url: Mapped[str] = mapped_column(String(500), default="")
     registration: Mapped[str] = mapped_column(String(500), default="")
     rrule: Mapped[str] = mapped_column(String(500), default="")
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class ReminderSlotRow(Base):
@@ -137,11 +188,11 @@ class ReminderSlotRow(Base):
     event_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("events.id", ondelete="CASCADE"), index=True
     )
-    occurrence: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    occurrence: Mapped[datetime] = mapped_column(UtcDateTime())
     offset_minutes: Mapped[int] = mapped_column(Integer)
-    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
-    fired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    fired_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class MsoRow(Base):
@@ -153,7 +204,7 @@ class MsoRow(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(300))
     region_key: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class MsoMemberRow(Base):
@@ -167,7 +218,7 @@ class MsoMemberRow(Base):
     user_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    joined_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class SubscriptionRow(Base):
@@ -180,7 +231,7 @@ class SubscriptionRow(Base):
     )
     channel: Mapped[str] = mapped_column(String(32), primary_key=True)
     region_key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class EventReminderRow(Base):
@@ -194,7 +245,7 @@ class EventReminderRow(Base):
     event_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
     )
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class DeliveryRow(Base):
@@ -213,18 +264,28 @@ class DeliveryRow(Base):
     event_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("events.id", ondelete="CASCADE"), nullable=True
     )
-    occurrence: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    occurrence: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     broadcast_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("broadcasts.id", ondelete="CASCADE"), nullable=True, index=True
     )
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_try_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    next_try_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     platform_message_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     error: Mapped[str] = mapped_column(String(300), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+
+
+class WorkerRow(Base):
+    """A running ``wegweiser run`` process and when it last said it was alive."""
+
+    __tablename__ = "workers"
+
+    holder: Mapped[str] = mapped_column(String(128), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class LeaseRow(Base):
@@ -234,7 +295,7 @@ class LeaseRow(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class StaffRow(Base):
@@ -244,7 +305,7 @@ class StaffRow(Base):
 
     identity: Mapped[str] = mapped_column(String(300), primary_key=True)
     granted_by: Mapped[str] = mapped_column(String(300))
-    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    granted_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class AuditRow(Base):
@@ -253,7 +314,7 @@ class AuditRow(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     actor: Mapped[str] = mapped_column(String(300))
     action: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(300), default="")
@@ -273,12 +334,12 @@ class BroadcastRow(Base):
     texts: Mapped[dict[str, str]] = mapped_column(JSON)
     audience: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), index=True)
-    send_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    send_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     approved_by: Mapped[str | None] = mapped_column(String(300), nullable=True)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    queued_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     recipients: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -293,9 +354,9 @@ class TicketRow(Base):
     locale: Mapped[str] = mapped_column(String(16))
     region_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     status: Mapped[str] = mapped_column(String(16))
-    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_activity_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_activity_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class TicketPostRow(Base):

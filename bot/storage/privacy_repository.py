@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from bot.events.schedule import UTC
-from bot.storage.database import Database
+from bot.storage.database import Database, stored_utc
 from bot.storage.models import (
     DeliveryRow,
     EventReminderRow,
@@ -31,8 +31,7 @@ from bot.storage.models import (
 def _stamp(value: datetime | None) -> str | None:
     if value is None:
         return None
-    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return aware.isoformat(timespec="seconds")
+    return stored_utc(value).isoformat(timespec="seconds")
 
 
 class PrivacyRepository:

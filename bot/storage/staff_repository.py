@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events.schedule import UTC
-from bot.storage.database import Database
+from bot.storage.database import Database, stored_utc
 from bot.storage.models import AuditRow, StaffRow
 
 
@@ -113,9 +113,7 @@ class StaffRepository:
         async with self._database.session() as session:
             rows = await session.scalars(select(StaffRow).order_by(StaffRow.granted_at))
             granted = [
-                StaffMember(
-                    row.identity, False, row.granted_by, row.granted_at.replace(tzinfo=UTC)
-                )
+                StaffMember(row.identity, False, row.granted_by, stored_utc(row.granted_at))
                 for row in rows
                 if row.identity not in self.admins
             ]
@@ -137,7 +135,7 @@ class StaffRepository:
         return [
             AuditEntry(
                 row.id,
-                row.at.replace(tzinfo=UTC),
+                stored_utc(row.at),
                 row.actor,
                 row.action,
                 row.subject,

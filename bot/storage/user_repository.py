@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from bot.storage.database import Database
+from bot.storage.database import Database, stored_utc
 from bot.storage.models import UserRow
 
 
@@ -44,7 +44,7 @@ def _user(row: UserRow) -> User:
         region_asked=row.region_asked,
         onboarded=row.onboarded,
         step=row.step,
-        consent_at=row.consent_at,
+        consent_at=stored_utc(row.consent_at) if row.consent_at else None,
     )
 
 

@@ -1,7 +1,8 @@
 """A local fake of the Telegram Bot API HTTP server, strict like the real one.
 
 The real python-telegram-bot stack talks to it over HTTP; test code in the same event loop
-drives users (messages, button presses), injects failures and inspects what the bot sent.
+drives users (messages, stickers, photos, button presses) in private chats and supergroups,
+injects failures and inspects what the bot sent.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import contextlib
 import inspect
 import itertools
 import json
+import math
 import mimetypes
 import random
 import re
@@ -150,6 +152,10 @@ SCOPE_TYPES = frozenset(
 RATE_LIMITED_METHODS = frozenset(
     {"sendmessage", "senddocument", "editmessagetext", "editmessagereplymarkup"}
 )
+# Telegram: a bot may post at most 20 messages a minute to the same group.
+GROUP_MESSAGES_PER_MINUTE = 20
+# Supergroup ids are -100 followed by the channel id: below -10**12.
+SUPERGROUP_ID_LIMIT = -1_000_000_000_000
 _COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 _LANGUAGE = re.compile(r"(?:[a-z]{2})?")
 _SECRET = re.compile(r"[A-Za-z0-9_\-]{1,256}")
@@ -221,6 +227,26 @@ class FakeUser:
             if getattr(self, key) is not None:
                 data[key] = getattr(self, key)
         return data
+
+
+@dataclass
+class FakeGroup:
+    """A supergroup (negative id, -100…) with its members; the bot may be in it or not.
+
+    `bot_is_admin`: the bot receives every message there even in privacy mode.
+    """
+
+    id: int
+    title: str
+    members: set[int] = field(default_factory=set)
+    bot_is_member: bool = True
+    bot_is_admin: bool = False
+
+    def chat_dict(self) -> JsonDict:
+        return {"id": self.id, "type": "supergroup", "title": self.title}
+
+
+FakeChat = FakeUser | FakeGroup
 
 
 @dataclass
@@ -395,6 +421,12 @@ class _RateLimit:
             chat_recent.append(at)
         self.recent.append(at)
         return True
+
+
+def _utf16_slice(text: str, offset: int, length: int) -> str:
+    """The part of `text` an entity covers (offsets count UTF-16 code units)."""
+    units = text.encode("utf-16-le")
+    return units[2 * offset : 2 * (offset + length)].decode("utf-16-le", "replace")
 
 
 def _prune(window: deque[float], at: float) -> None:
@@ -641,6 +673,8 @@ class BotApiServer:
         port: int = 0,
         webhook_retry_delay: float = 0.2,
         webhook_timeout: float = 10.0,
+        privacy_mode: bool = True,
+        group_messages_per_minute: int | None = GROUP_MESSAGES_PER_MINUTE,
     ) -> None:
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
@@ -649,8 +683,11 @@ class BotApiServer:
         self.host, self.port = host, port
         self.webhook_retry_delay = webhook_retry_delay
         self.webhook_timeout = webhook_timeout
+        self.privacy_mode = privacy_mode
+        self.group_messages_per_minute = group_messages_per_minute
         self.url = ""
         self.users: dict[int, FakeUser] = {}
+        self.groups: dict[int, FakeGroup] = {}
         self.messages: list[SentMessage] = []
         self.calls: list[ApiCall] = []
         self.callback_answers: list[CallbackAnswer] = []
@@ -665,6 +702,7 @@ class BotApiServer:
         self._update_ids = itertools.count(1)
         self._allowed_updates: frozenset[str] = DEFAULT_ALLOWED_UPDATES
         self._by_chat: dict[int, list[SentMessage]] = {}
+        self._group_sends: dict[int, deque[float]] = {}
         self._live: dict[tuple[int, int], SentMessage] = {}
         self._incoming: dict[tuple[int, int], JsonDict] = {}
         self._message_ids: dict[int, itertools.count[int]] = {}
@@ -677,6 +715,8 @@ class BotApiServer:
         self._shares: dict[str, _Share] = {}
         self._rate: _RateLimit | None = None
         self._delays: dict[str, float] = {}
+        self._delay_counts: dict[str, int] = {}
+        self.delayed_calls: list[tuple[str, JsonDict]] = []
         self._poller: asyncio.Future[str] | None = None
         self._changed = asyncio.Event()
         self._stopping = False
@@ -773,27 +813,156 @@ class BotApiServer:
             raise AssertionError(f"user {user_id} is deactivated and cannot act")
         return user
 
+    # ----------------------------------------------------------------- groups
+
+    def add_group(
+        self,
+        chat_id: int,
+        title: str,
+        members: list[int],
+        bot_is_member: bool = True,
+        *,
+        bot_is_admin: bool = False,
+    ) -> FakeGroup:
+        """A supergroup (id like -1001234567890) of known users (add_user them first).
+
+        In privacy mode (the default) the bot receives only commands, mentions of it and
+        replies to its messages there, unless `bot_is_admin`.
+        """
+        if chat_id >= SUPERGROUP_ID_LIMIT:
+            raise AssertionError(f"supergroup ids look like -1001234567890, not {chat_id}")
+        if chat_id in self.groups:
+            raise AssertionError(f"group {chat_id} exists already")
+        if not title.strip():
+            raise AssertionError("a group needs a title")
+        for member in members:
+            self._user(member)
+        group = FakeGroup(chat_id, title, set(members), bot_is_member, bot_is_admin)
+        self.groups[chat_id] = group
+        return group
+
+    def _group(self, group_id: int) -> FakeGroup:
+        group = self.groups.get(group_id)
+        if group is None:
+            raise AssertionError(f"unknown group {group_id}: call add_group first")
+        return group
+
+    def send_group_text(
+        self, group_id: int, user_id: int, text: str, reply_to: int | None = None
+    ) -> int:
+        """A member writes `text` in a group, optionally replying to message `reply_to`.
+
+        Returns the update_id; the update is queued only if the bot would receive it
+        (it is a member, and privacy mode lets the message through).
+        """
+        group = self._group(group_id)
+        user = self._active_user(user_id)
+        if user_id not in group.members:
+            raise AssertionError(f"user {user_id} is not a member of group {group_id}")
+        replied = None
+        if reply_to is not None:
+            replied = self._message_for_reply(group.id, reply_to)
+            if replied is None:
+                raise AssertionError(f"group {group_id} has no message {reply_to}")
+        message = self._user_message(user, group, {"text": text}, replied)
+        return self._enqueue("message", message, deliver=self._bot_receives(group, message))
+
+    def _bot_receives(self, group: FakeGroup, message: JsonDict) -> bool:
+        """Whether Telegram passes a group message to the bot (privacy mode rules)."""
+        if not group.bot_is_member:
+            return False
+        if group.bot_is_admin or not self.privacy_mode:
+            return True
+        replied = message.get("reply_to_message") or {}
+        if replied.get("from", {}).get("id") == self.bot_id:
+            return True
+        text: str = message.get("text") or ""
+        me = "@" + self.bot_username.casefold()
+        for entity in message.get("entities", []):
+            word = _utf16_slice(text, entity["offset"], entity["length"]).casefold()
+            if entity["type"] == "bot_command" and entity["offset"] == 0:
+                return "@" not in word or word.endswith(me)
+            if entity["type"] == "mention" and word == me:
+                return True
+        return False
+
     # ----------------------------------------------------------------- user actions
+
+    def _user_message(
+        self,
+        user: FakeUser,
+        chat: FakeChat,
+        content: JsonDict,
+        replied: JsonDict | None = None,
+    ) -> JsonDict:
+        """A message from `user` in `chat`, kept so that later messages can reply to it."""
+        message: JsonDict = {
+            "message_id": self._next_message_id(chat.id),
+            "from": user.to_dict(),
+            "chat": chat.chat_dict(),
+            "date": now(),
+            **content,
+        }
+        text = content.get("text")
+        entities = detect_entities(text) if text is not None else []
+        if entities:
+            message["entities"] = entities
+        if replied is not None:
+            message["reply_to_message"] = replied
+        self._incoming[(chat.id, message["message_id"])] = message
+        return message
+
+    def _writing_user(self, user_id: int) -> FakeUser:
+        """A user who writes to the bot privately, which also unblocks it, as in Telegram."""
+        user = self._active_user(user_id)
+        user.started, user.blocked = True, False
+        return user
 
     def send_text(self, user_id: int, text: str, *, reply_to: int | None = None) -> int:
         """The user writes `text` (which unblocks the bot, as in Telegram); returns update_id."""
-        user = self._active_user(user_id)
-        user.started, user.blocked = True, False
-        message: JsonDict = {
-            "message_id": self._next_message_id(user.id),
-            "from": user.to_dict(),
-            "chat": user.chat_dict(),
-            "date": now(),
-            "text": text,
-        }
-        entities = detect_entities(text)
-        if entities:
-            message["entities"] = entities
+        user = self._writing_user(user_id)
         replied = self._message_for_reply(user.id, reply_to) if reply_to else None
-        if replied is not None:
-            message["reply_to_message"] = replied
-        self._incoming[(user.id, message["message_id"])] = message
+        message = self._user_message(user, user, {"text": text}, replied)
         return self._enqueue("message", message)
+
+    def send_sticker(self, user_id: int, emoji: str = "👍") -> int:
+        """The user sends a sticker (a message without text); returns update_id."""
+        user = self._writing_user(user_id)
+        number = next(self._file_ids)
+        sticker: JsonDict = {
+            "file_id": f"CAACAgIAAxkBAAI{number:08X}",
+            "file_unique_id": f"AgADs{number:05X}",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": emoji,
+            "file_size": 24_576,
+        }
+        return self._enqueue("message", self._user_message(user, user, {"sticker": sticker}))
+
+    def send_photo(self, user_id: int, caption: str | None = None) -> int:
+        """The user sends a photo, with an optional caption; returns update_id."""
+        user = self._writing_user(user_id)
+        number = next(self._file_ids)
+        sizes = [
+            {
+                "file_id": f"AgACAgIAAxkBAAI{number:08X}{index}",
+                "file_unique_id": f"AQADp{number:05X}{index}",
+                "width": width,
+                "height": width * 3 // 4,
+                "file_size": width * 90,
+            }
+            for index, width in enumerate((90, 320, 800, 1280))
+        ]
+        content: JsonDict = {"photo": sizes}
+        if caption is not None:
+            content["caption"] = caption
+            entities = detect_entities(caption)
+            if entities:
+                content["caption_entities"] = entities
+        return self._enqueue("message", self._user_message(user, user, content))
 
     def start_deep_link(self, user_id: int, payload: str) -> int:
         """The user opens t.me/<bot>?start=<payload>: "/start <payload>"."""
@@ -848,11 +1017,11 @@ class BotApiServer:
             return self._message_dict(message)
         return {"chat": user.chat_dict(), "message_id": message_id, "date": 0}
 
-    def _enqueue(self, kind: str, payload: JsonDict) -> int:
+    def _enqueue(self, kind: str, payload: JsonDict, *, deliver: bool = True) -> int:
         update_id = next(self._update_ids)
         update = {"update_id": update_id, kind: payload}
         self._updates[update_id] = update
-        if kind in self._allowed_updates:
+        if deliver and kind in self._allowed_updates:
             self._queue.add(update)
             self._wake_poller("update")
             self._webhook_wakeup.set()
@@ -912,12 +1081,36 @@ class BotApiServer:
             return
         self._rate = _RateLimit(global_per_second, per_chat_per_second, retry_after)
 
-    def delay(self, method: str, seconds: float) -> None:
-        """Every call of `method` is answered `seconds` later (0 turns it off)."""
-        if seconds > 0:
-            self._delays[method.lower()] = seconds
-        else:
-            self._delays.pop(method.lower(), None)
+    def delay(self, method: str, seconds: float, *, count: int | None = None) -> None:
+        """Calls of `method` are answered `seconds` later (0 turns it off).
+
+        `count`: only the next `count` calls. A call is listed in `delayed_calls` (method,
+        parameters) as soon as it is held, so a test can act while it waits.
+        """
+        key = method.lower()
+        self._delay_counts.pop(key, None)
+        if seconds <= 0:
+            self._delays.pop(key, None)
+            return
+        self._delays[key] = seconds
+        if count is not None:
+            self._delay_counts[key] = count
+
+    def _take_delay(self, method: str, params: Params) -> float:
+        key = method.lower()
+        seconds = self._delays.get(key, 0.0)
+        if not seconds:
+            return 0.0
+        left = self._delay_counts.get(key)
+        if left is not None:
+            if left <= 1:
+                self._delays.pop(key, None)
+                self._delay_counts.pop(key, None)
+            else:
+                self._delay_counts[key] = left - 1
+        self.delayed_calls.append((method, params.recorded()))
+        self._notify()
+        return seconds
 
     def clear_faults(self) -> None:
         """Removes every injected failure, share, rate limit and delay."""
@@ -925,6 +1118,7 @@ class BotApiServer:
         self._shares.clear()
         self._rate = None
         self._delays.clear()
+        self._delay_counts.clear()
 
     def _check_faults(self, key: str, params: Params) -> None:
         queue = self._failures.get(key)
@@ -1055,7 +1249,7 @@ class BotApiServer:
         params = Params({}, {})
         try:
             params = await read_params(request)
-            delay = self._delays.get(method.lower())
+            delay = self._take_delay(method, params)
             if delay:
                 await asyncio.sleep(delay)
             self._check_faults(method.lower(), params)
@@ -1093,18 +1287,27 @@ class BotApiServer:
 
     # ----------------------------------------------------------------- shared checks
 
-    def _chat(self, params: Params) -> FakeUser:
+    def _chat(self, params: Params) -> FakeChat:
         raw = params.get("chat_id")
         if raw is None or raw == "":
             raise bad("chat_id is empty")
-        chat_id = _as_int(raw)
-        user = self.users.get(chat_id) if chat_id is not None else None
-        if user is None:
+        chat = self._known_chat(_as_int(raw))
+        if chat is None:
             raise bad("chat not found")
-        return user
+        return chat
+
+    def _known_chat(self, chat_id: int | None) -> FakeChat | None:
+        if chat_id is None:
+            return None
+        return self.users.get(chat_id) or self.groups.get(chat_id)
 
     @staticmethod
-    def _check_can_send(user: FakeUser) -> None:
+    def _check_can_send(chat: FakeChat) -> None:
+        if isinstance(chat, FakeGroup):
+            if not chat.bot_is_member:
+                raise ApiError(403, "Forbidden: bot is not a member of the supergroup chat")
+            return
+        user = chat
         if user.deactivated:
             raise ApiError(403, "Forbidden: user is deactivated")
         if user.blocked:
@@ -1142,12 +1345,16 @@ class BotApiServer:
         return text, found, parse_mode
 
     def _message_for_reply(self, chat_id: int, message_id: int) -> JsonDict | None:
+        """The replied-to message as Telegram nests it: without its own reply_to_message."""
         sent = self._live.get((chat_id, message_id))
         if sent is not None:
             return self._message_dict(sent, with_reply=False)
-        return self._incoming.get((chat_id, message_id))
+        incoming = self._incoming.get((chat_id, message_id))
+        if incoming is None:
+            return None
+        return {key: value for key, value in incoming.items() if key != "reply_to_message"}
 
-    def _reply_target(self, user: FakeUser, params: Params) -> int | None:
+    def _reply_target(self, chat: FakeChat, params: Params) -> int | None:
         options = params.json("reply_parameters", "can't parse reply parameters JSON object")
         if options is None and params.get("reply_to_message_id") is not None:
             options = {
@@ -1159,7 +1366,7 @@ class BotApiServer:
         if not isinstance(options, dict):
             raise bad("can't parse reply parameters JSON object")
         message_id = _as_int(options.get("message_id"))
-        if message_id is not None and self._message_for_reply(user.id, message_id) is not None:
+        if message_id is not None and self._message_for_reply(chat.id, message_id) is not None:
             return message_id
         if options.get("allow_sending_without_reply") is True:
             return None
@@ -1182,7 +1389,7 @@ class BotApiServer:
         data: JsonDict = {
             "message_id": message.message_id,
             "from": self._bot_dict(),
-            "chat": self.users[message.chat_id].chat_dict(),
+            "chat": self._chat_dict(message.chat_id),
             "date": message.date,
         }
         text_key, entities_key = "text", "entities"
@@ -1205,18 +1412,36 @@ class BotApiServer:
                 data["reply_to_message"] = replied
         return data
 
-    def _store(self, user: FakeUser, params: Params, **content: Any) -> SentMessage:
+    def _chat_dict(self, chat_id: int) -> JsonDict:
+        chat = self._known_chat(chat_id)
+        assert chat is not None, f"message to unknown chat {chat_id}"
+        return chat.chat_dict()
+
+    def _store(self, chat: FakeChat, params: Params, **content: Any) -> SentMessage:
         message = SentMessage(
-            message_id=self._next_message_id(user.id),
-            chat_id=user.id,
+            message_id=self._next_message_id(chat.id),
+            chat_id=chat.id,
             date=now(),
             params=params.values,
             **content,
         )
         self.messages.append(message)
-        self._by_chat.setdefault(user.id, []).append(message)
-        self._live[(user.id, message.message_id)] = message
+        self._by_chat.setdefault(chat.id, []).append(message)
+        self._live[(chat.id, message.message_id)] = message
         return message
+
+    def _admit_group_message(self, chat: FakeChat) -> None:
+        """Telegram's limit of messages a minute to one group; 429 beyond it."""
+        limit = self.group_messages_per_minute
+        if not isinstance(chat, FakeGroup) or limit is None:
+            return
+        at = time.monotonic()
+        window = self._group_sends.setdefault(chat.id, deque())
+        while window and window[0] <= at - 60.0:
+            window.popleft()
+        if len(window) >= limit:
+            raise ApiError.flood(max(1, math.ceil(window[0] + 60.0 - at)))
+        window.append(at)
 
     def _message_text(self, params: Params) -> tuple[str, list[JsonDict], str | None]:
         """The `text` parameter parsed like Telegram; empty or too long is refused."""
@@ -1230,14 +1455,15 @@ class BotApiServer:
         return text, entities, parse_mode
 
     async def _send_message(self, params: Params) -> JsonDict:
-        user = self._chat(params)
+        chat = self._chat(params)
         text, entities, parse_mode = self._message_text(params)
         markup = parse_reply_markup(params.get("reply_markup"))
         self._check_link_preview(params)
-        reply_to = self._reply_target(user, params)
-        self._check_can_send(user)
+        reply_to = self._reply_target(chat, params)
+        self._check_can_send(chat)
+        self._admit_group_message(chat)
         message = self._store(
-            user,
+            chat,
             params,
             text=text,
             entities=entities,
@@ -1256,17 +1482,18 @@ class BotApiServer:
             raise bad(error)
 
     async def _send_document(self, params: Params) -> JsonDict:
-        user = self._chat(params)
+        chat = self._chat(params)
         document = self._document(params)
         caption, entities, parse_mode = self._text_param(
             params, "caption", MAX_CAPTION, "message caption is too long"
         )
         markup = parse_reply_markup(params.get("reply_markup"))
-        reply_to = self._reply_target(user, params)
-        self._check_can_send(user)
+        reply_to = self._reply_target(chat, params)
+        self._check_can_send(chat)
+        self._admit_group_message(chat)
         self._register_file(document)
         message = self._store(
-            user,
+            chat,
             params,
             text=caption or None,
             entities=entities,
@@ -1320,10 +1547,10 @@ class BotApiServer:
         }
 
     async def _send_chat_action(self, params: Params) -> bool:
-        user = self._chat(params)
+        chat = self._chat(params)
         if params.string("action") not in CHAT_ACTIONS:
             raise bad("wrong parameter action in request")
-        self._check_can_send(user)
+        self._check_can_send(chat)
         return True
 
     # ----------------------------------------------------------------- edits
@@ -1333,11 +1560,11 @@ class BotApiServer:
             raise bad("MESSAGE_ID_INVALID")
         if params.get("chat_id") in (None, "") or params.get("message_id") in (None, ""):
             raise bad("message identifier is not specified")
-        user = self._chat(params)
+        chat = self._chat(params)
         message_id = params.integer("message_id")
-        message = self._live.get((user.id, message_id or 0))
+        message = self._live.get((chat.id, message_id or 0))
         if message is None:
-            if (user.id, message_id) in self._incoming:
+            if (chat.id, message_id) in self._incoming:
                 raise bad("message can't be edited")
             raise bad("message to edit not found")
         return message
@@ -1387,11 +1614,11 @@ class BotApiServer:
         return markup
 
     async def _delete_message(self, params: Params) -> bool:
-        user = self._chat(params)
+        chat = self._chat(params)
         message_id = params.integer("message_id")
         if message_id is None:
             raise bad("message identifier is not specified")
-        key = (user.id, message_id)
+        key = (chat.id, message_id)
         message = self._live.pop(key, None)
         if message is not None:
             message.deleted = True
@@ -1587,7 +1814,7 @@ class BotApiServer:
         return {
             **self._bot_dict(),
             "can_join_groups": True,
-            "can_read_all_group_messages": False,
+            "can_read_all_group_messages": not self.privacy_mode,
             "supports_inline_queries": False,
             "can_connect_to_business": False,
             "has_main_web_app": False,
@@ -1610,7 +1837,7 @@ class BotApiServer:
         if kind not in ("chat", "chat_administrators", "chat_member"):
             return kind
         chat_id = _as_int(scope.get("chat_id"))
-        if chat_id not in self.users:
+        if self._known_chat(chat_id) is None:
             raise bad("chat not found")
         if kind == "chat_member":
             return f"{kind}:{chat_id}:{_as_int(scope.get('user_id'))}"

@@ -100,7 +100,9 @@ class ConsoleTransport:
         for reply in replies:
             await self.send(self._user, reply)
 
-    async def send(self, chat_id: str, reply: Reply, key: str = "") -> Delivery:
+    async def send(
+        self, chat_id: str, reply: Reply, key: str = "", defer: bool = True
+    ) -> Delivery:
         """Print one reply; remember its choices for the next line."""
         self._choices = reply.choices
         saved = save_attachment(reply.attachment) if reply.attachment else None

@@ -385,9 +385,11 @@ class MatrixTransport:
         await client.room_leave(room_id)
         await self._unreachable(room_id)
 
-    async def send(self, chat_id: str, reply: Reply, key: str = "") -> Delivery:
+    async def send(
+        self, chat_id: str, reply: Reply, key: str = "", defer: bool = True
+    ) -> Delivery:
         """Send a proactive message (reminder, announcement) once the first sync is done."""
         await self._ready.wait()
         if self._sender is None:
             return Delivery(Outcome.FAILED, reason="matrix is not running")
-        return await self._sender.send(chat_id, reply, key, defer=True)
+        return await self._sender.send(chat_id, reply, key, defer=defer)

@@ -4,6 +4,10 @@ Telegram forgets every update below the ``offset`` of the next getUpdates
 call. The offset here is the lowest update still being handled, so a crash
 never loses a fetched update: Telegram delivers it again after a restart, and
 the handled-events log skips the ones that were already answered.
+
+Every poll downloads the updates still in flight again, so the poller waits
+for the offset to move (by half a batch when many are in flight, at most a
+second) before it asks again.
 """
 
 from __future__ import annotations
@@ -19,6 +23,11 @@ from bot.transports.telegram.incoming import ALLOWED_UPDATES
 from bot.transports.telegram.sender import retry_seconds
 
 log = logging.getLogger(__name__)
+
+# Poll again when this few updates are still in flight (getUpdates returns at most 100),
+# or after this long, whichever comes first.
+_LOW_WATER = 50
+_MAX_PAUSE = 1.0
 
 Submit = Callable[[Update], Awaitable[None]]
 
@@ -79,9 +88,10 @@ class Poller:
         """Poll until cancelled."""
         backoff = 1.0
         while True:
+            polled = self.window.offset
             try:
                 updates = await self._bot.get_updates(
-                    offset=self.window.offset or None,
+                    offset=polled or None,
                     timeout=self._timeout,
                     allowed_updates=ALLOWED_UPDATES,
                 )
@@ -107,14 +117,25 @@ class Poller:
             fresh = [update for update in updates if self.window.is_new(update.update_id)]
             for update in fresh:
                 self._start(update)
-            if updates and not fresh:
-                # Only updates still in flight came back: wait for one to finish.
-                self._progress.clear()
-                waiter = asyncio.ensure_future(self._progress.wait())
-                try:
-                    await asyncio.wait([waiter], timeout=0.5)
-                finally:
-                    waiter.cancel()
+            await self._until_progress(polled, len(updates))
+
+    async def _until_progress(self, polled: int, fetched: int) -> None:
+        """Before the next poll, let the offset move: by half a batch when many are in
+        flight, by one when few are (at most a second), so each update is fetched about
+        twice instead of once per finished neighbour."""
+        needed = max(1, min(_LOW_WATER, fetched))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + _MAX_PAUSE
+        while (
+            self.window.in_flight
+            and self.window.offset - polled < needed
+            and loop.time() < deadline
+        ):
+            self._progress.clear()
+            try:
+                await asyncio.wait_for(self._progress.wait(), deadline - loop.time())
+            except TimeoutError:
+                return
 
     def _start(self, update: Update) -> None:
         update_id = update.update_id

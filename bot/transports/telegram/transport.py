@@ -145,7 +145,10 @@ class TelegramTransport:
             await self._forget_old()
 
     async def _submit(self, update: Update) -> None:
-        key = private_chat_key(update) or f"update:{update.update_id}"
+        chat = update.effective_chat
+        key = private_chat_key(update) or (
+            f"chat:{chat.id}" if chat is not None else f"update:{update.update_id}"
+        )
         await self._dispatcher.submit(key, lambda: self._process(update))
 
     async def _process(self, update: Update) -> None:
@@ -192,9 +195,11 @@ class TelegramTransport:
         except TelegramError as error:
             log.warning("telegram: button acknowledgement failed: %s", error)
 
-    async def send(self, chat_id: str, reply: Reply, key: str = "") -> Delivery:
-        """Send a proactive message (reminder, announcement)."""
-        return await self._sender.send(chat_id, reply, defer=True)
+    async def send(
+        self, chat_id: str, reply: Reply, key: str = "", defer: bool = True
+    ) -> Delivery:
+        """Send a proactive message (reminder, announcement, handover relay)."""
+        return await self._sender.send(chat_id, reply, defer=defer)
 
     async def _publish_profiles(self) -> None:
         """Set the command list and descriptions in every shipped language."""
