@@ -58,4 +58,6 @@ class Dispatcher:
         for task in left:
             task.cancel()
         if left:
-            await asyncio.wait(left)
+            _, stuck = await asyncio.wait(left, timeout=5.0)
+            if stuck:
+                log.error("%d handler(s) did not stop when cancelled; left behind", len(stuck))

@@ -132,9 +132,14 @@ class Poller:
             and loop.time() < deadline
         ):
             self._progress.clear()
+            # asyncio.wait, not wait_for: on Python 3.11 wait_for can swallow a
+            # cancellation that meets a finished wait, and the poller would never stop.
+            waiter = asyncio.ensure_future(self._progress.wait())
             try:
-                await asyncio.wait_for(self._progress.wait(), deadline - loop.time())
-            except TimeoutError:
+                done, _ = await asyncio.wait([waiter], timeout=deadline - loop.time())
+            finally:
+                waiter.cancel()
+            if not done:
                 return
 
     def _start(self, update: Update) -> None:
