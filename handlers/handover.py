@@ -93,7 +93,8 @@ async def done(context: Context) -> list[Reply]:
 
 async def staff_message(services: Services, incoming: Incoming) -> list[Reply]:
     """A message in the staff room: a reply to a ticket is relayed; ``/close`` closes it."""
-    if incoming.reply_to is None or not (incoming.text or "").strip():
+    text = (incoming.text or "").strip()
+    if incoming.reply_to is None or not text:
         return []
     ticket = await services.tickets.by_post(
         incoming.transport, incoming.chat_id, incoming.reply_to
@@ -101,7 +102,6 @@ async def staff_message(services: Services, incoming: Incoming) -> list[Reply]:
     if ticket is None:
         return []
     now = services.clock.now()
-    text = (incoming.text or "").strip()
     with services.catalogs.use(services.default_locale):
         if not ticket.is_open:
             return [Reply.plain(_("Ticket #{number} is closed.").format(number=ticket.id))]

@@ -30,7 +30,7 @@ class Relay:
 
     async def to_room(self, reply: Reply) -> Delivery:
         """Post to the staff room."""
-        if self.room is None or self.room[0] not in self.transports:
+        if self.room is None or not self.has_room:
             return Delivery(Outcome.REJECTED, reason="no staff room")
         transport, chat_id = self.room
         return await self.transports[transport].send(chat_id, reply, defer=False)

@@ -322,15 +322,14 @@ class MatrixTransport:
     def _incoming(self, room_id: str, event: Event) -> Incoming | None:
         """The core message for a room event; None for what the bot ignores."""
         sender = event.sender
-        _, choices = self._choices.get(room_id, ("", ()))
+        asked_in, choices = self._choices.get(room_id, ("", ()))
         if isinstance(event, RoomMessageText | RoomMessageEmote):
             picked = pick_by_text(event.body, choices) if choices else None
             if picked is not None:
                 return Incoming(TRANSPORT, room_id, sender, choice=picked.data)
             return Incoming(TRANSPORT, room_id, sender, text=event.body)
         if isinstance(event, ReactionEvent):
-            asked_in, offered = self._choices.get(room_id, ("", ()))
-            picked = pick_by_reaction(event.key, offered) if event.reacts_to == asked_in else None
+            picked = pick_by_reaction(event.key, choices) if event.reacts_to == asked_in else None
             return Incoming(TRANSPORT, room_id, sender, choice=picked.data) if picked else None
         if isinstance(event, RoomMessageMedia | RoomEncryptedMedia):
             return Incoming(TRANSPORT, room_id, sender)
