@@ -11,7 +11,6 @@ call to the last recipient's successful one.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import os
 import resource
 import statistics
@@ -163,10 +162,6 @@ async def _reference(server: CountingServer, folder: Path, raw: bool) -> Deliver
     )
 
 
-def _missing(module: str) -> bool:
-    return importlib.util.find_spec(module) is None
-
-
 def _cause(
     ours: list[Delivery], ptb: list[Delivery], raw: list[Delivery], found: Hotspots | None
 ) -> list[str]:
@@ -189,22 +184,15 @@ def _cause(
     if found is not None:
         sending = found.share("_post", "bot/transports/telegram/sender.py")
         claim = found.share("claim", "bot/storage/ledger.py")
-        flush = found.share("_flush", "bot/storage/ledger.py")
+        stored = found.share("_store_sent", "bot/storage/ledger.py")
         database = found.own_share("aiosqlite/")
-        sniffing = found.stack_share("current_async_library")
         lines.append(
             f"Of the bot's busy samples (all threads): {sending:.0%} under "
-            f"`TelegramSender._post` (PTB `send_message`, httpx, httpcore), {claim:.0%} "
-            f"claiming ledger rows (`Ledger.claim`), {flush:.0%} recording them sent "
-            f"(`_SentBatch._flush`), {database:.0%} in aiosqlite's own frames (SQLite calls "
-            "in its worker threads and the hand-off to them); and "
-            f"{sniffing:.0%} under httpcore's `current_async_library`, which tries "
-            "`import sniffio` on every request"
-            + (
-                ": sniffio is not installed, so each request searches sys.path again."
-                if _missing("sniffio")
-                else " (sniffio is installed, so that is a cached import)."
-            )
+            f"`TelegramSender._post` (plain Bot API calls through aiohttp), {claim:.0%} "
+            f"claiming ledger rows (`Ledger.claim`), {stored:.0%} recording them sent "
+            f"(`Ledger._store_sent`, many rows per transaction), {database:.0%} in "
+            "aiosqlite's own frames (SQLite calls in its worker threads and the hand-off "
+            "to them)."
         )
     return lines
 

@@ -179,9 +179,8 @@ def _cause(ours: list[Burst], reference: list[Burst], found: Hotspots | None) ->
             f"Of the bot's busy samples, {polling:.0%} are under `Poller.run` (getUpdates and "
             f"deserializing), {handling:.0%} under `TelegramTransport._process` (handling and "
             f"replying) and {database:.0%} in aiosqlite's own frames (SQLite calls in its "
-            "worker threads and the hand-off to them; per question a read for the "
-            "handled-events check, then three write transactions: user last-seen, question "
-            "statistics, handled mark)."
+            "worker threads and the hand-off to them; per question the user row is read, "
+            "and its handled mark written together with those of other updates)."
         )
     return lines
 

@@ -167,6 +167,9 @@ async def open_app(
             commands=[(command.name, command.help) for command in router.commands],
         )
         flood = FloodGuard(config.limits.messages_burst, config.limits.messages_per_minute)
-        yield App(config, database, directories, services, router, flood)
+        try:
+            yield App(config, database, directories, services, router, flood)
+        finally:
+            await services.stats.close()
     finally:
         await database.close()

@@ -72,8 +72,9 @@ class NoticeSender:
                     waited_for = self._deferred_until
                     await asyncio.sleep(wait)  # rows the platform deferred are due then
                     continue
-                # Claim again once a quarter of the slots are free (or nothing is due).
-                refill = max(1, self.concurrency // 4)
+                # Claim again once half the slots are free (or nothing is due): fewer,
+                # larger claims.
+                refill = max(1, self.concurrency // 2)
                 while in_flight and self.concurrency - len(in_flight) < refill:
                     await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
                 if not batch and in_flight:

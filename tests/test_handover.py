@@ -114,6 +114,7 @@ async def test_consent_handover_relay_export_and_erase_leave_nothing_behind(
     assert "/start" in erased.text
     stored = await everything_stored(app.database)
     assert "'nour'" not in stored and "console:nour" not in stored
+    await app.services.stats.flush()
     async with app.database.session() as session:
         assert (await session.scalars(select(TicketRow))).all() == []
         assert (await session.scalars(select(UserRow))).all() == []
@@ -168,6 +169,7 @@ async def test_no_offer_without_a_staff_room_and_a_failed_post_keeps_no_ticket(
     await send(app, "sam", "Where can I repair my bicycle?", hint="en")
     [sorry] = await send(app, "sam", choice="handover:yes", hint="en")
     assert "could not reach the staff" in sorry.text
+    await app.services.stats.flush()
     async with app.database.session() as session:
         assert (await session.scalars(select(TicketRow))).all() == []
 
@@ -198,6 +200,7 @@ async def test_closed_tickets_are_forgotten_after_the_retention_time(
         assert len((await session.scalars(select(TicketRow))).all()) == 1
     clock.set(clock.now() + timedelta(days=2))
     await timekeeper(app, [recorder]).tick()
+    await app.services.stats.flush()
     async with app.database.session() as session:
         assert (await session.scalars(select(TicketRow))).all() == []
         assert len((await session.scalars(select(UserRow))).all()) == 1  # the person stays

@@ -15,6 +15,8 @@ from bot.directory.model import Centre, Directory
 MAX_RESULTS = 3
 AUDIENCE_TOPICS = frozenset({"family", "women", "youth"})
 _MIN_WORD = 4
+# A question word counts as naming a centre when its first letters begin a word of the name.
+_NAME_PREFIX = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +33,7 @@ class _Profile:
     centre: Centre
     position: int
     name_text: str
-    name_words: frozenset[str]
+    name_prefixes: frozenset[str]
     description_words: frozenset[str]
     institutions: frozenset[str]
 
@@ -54,7 +56,12 @@ def _profile(centre: Centre, position: int) -> _Profile:
         centre=centre,
         position=position,
         name_text=name_text,
-        name_words=frozenset(w for w in name_text.split() if len(w) >= _MIN_WORD),
+        name_prefixes=frozenset(
+            word[:length]
+            for word in name_text.split()
+            if len(word) >= _MIN_WORD
+            for length in range(1, _NAME_PREFIX + 1)
+        ),
         description_words=frozenset(w for w in words(described) if len(w) >= _MIN_WORD),
         institutions=institutions,
     )
@@ -142,11 +149,7 @@ class Ranker:
 
     @staticmethod
     def _word_bonus(free_words: set[str], profile: _Profile) -> float:
-        in_name = sum(
-            1
-            for word in free_words
-            if any(name.startswith(word[:6]) for name in profile.name_words)
-        )
+        in_name = sum(1 for word in free_words if word[:_NAME_PREFIX] in profile.name_prefixes)
         in_description = sum(1 for word in free_words if word in profile.description_words)
         return min(1.0, 0.5 * in_name) + min(0.45, 0.15 * in_description)
 

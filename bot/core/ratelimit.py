@@ -91,7 +91,9 @@ class Pacer:
         clock: Monotonic = time.monotonic,
     ) -> None:
         self._clock = clock
-        self._overall = TokenBucket(per_second, max(1.0, per_second))
+        # No burst overall: any one second holds at most per_second + 1 events, as a
+        # platform that counts per second wants (a full bucket would allow twice that).
+        self._overall = TokenBucket(per_second, 1.0)
         self._per_key = KeyedBuckets(per_key_per_second, per_key_burst, clock)
         self._paused_until = 0.0
 

@@ -10,7 +10,6 @@ is unknown, so it is marked ``unknown`` and never sent again.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +18,7 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events.schedule import UTC
+from bot.storage.batch import GroupCommit
 from bot.storage.database import Database
 from bot.storage.models import DeliveryRow, UserRow
 
@@ -133,45 +133,14 @@ async def withdraw(
     )
 
 
-class _SentBatch:
-    """Records "sent" outcomes of many sends in one transaction.
-
-    Each caller waits until its row is committed, so a row stays in flight
-    (its sending slot taken) until its outcome is stored.
-    """
-
-    def __init__(self, database: Database) -> None:
-        self._database = database
-        self._rows: list[dict[str, Any]] = []
-        self._committed: asyncio.Future[None] | None = None
-        self._flushing: asyncio.Task[None] | None = None
-
-    async def add(self, row: dict[str, Any]) -> None:
-        self._rows.append(row)
-        if self._committed is None:
-            self._committed = asyncio.get_running_loop().create_future()
-            self._flushing = asyncio.create_task(self._flush(self._committed))
-        await asyncio.shield(self._committed)
-
-    async def _flush(self, committed: asyncio.Future[None]) -> None:
-        await asyncio.sleep(_GATHER_SECONDS)  # let the sends finishing now join in
-        rows, self._rows, self._committed = self._rows, [], None
-        try:
-            async with self._database.session() as session, session.begin():
-                await session.execute(update(DeliveryRow), rows)
-        except Exception as error:  # every waiter learns of it
-            committed.set_exception(error)
-        else:
-            committed.set_result(None)
-
-
 class Ledger:
     """Claims due rows and records how sending them ended."""
 
     def __init__(self, database: Database, holder: str = "") -> None:
         self._database = database
         self._holder = holder
-        self._sent = _SentBatch(database)
+        # A row stays in flight (its sending slot taken) until its outcome is stored.
+        self._sent = GroupCommit(self._store_sent, _GATHER_SECONDS)
 
     async def recover(self, alive: set[str]) -> int:
         """Rows in flight under a worker not in ``alive`` become ``unknown``; return how many."""
@@ -209,9 +178,14 @@ class Ledger:
             .cte("due")
             .prefix_with("MATERIALIZED", dialect="postgresql")
         )
+        columns = (
+            DeliveryRow.id, DeliveryRow.user_id, DeliveryRow.transport, DeliveryRow.kind,
+            DeliveryRow.event_id, DeliveryRow.occurrence, DeliveryRow.details,
+            DeliveryRow.attempts, DeliveryRow.broadcast_id, DeliveryRow.next_try_at,
+        )  # fmt: skip
         async with self._database.session() as session, session.begin():
-            claimed = list(
-                await session.scalars(
+            claimed = (
+                await session.execute(
                     update(DeliveryRow)
                     .where(DeliveryRow.id.in_(select(due.c.id)), DeliveryRow.status == PENDING)
                     .values(
@@ -219,10 +193,10 @@ class Ledger:
                         attempts=DeliveryRow.attempts + 1,
                         claimed_by=self._holder or None,
                     )
-                    .returning(DeliveryRow)
+                    .returning(*columns)
                     .execution_options(synchronize_session=False)
                 )
-            )
+            ).all()
             if not claimed:
                 return []
             users = {
@@ -233,7 +207,6 @@ class Ledger:
                     )
                 )
             }
-        claimed.sort(key=lambda row: (row.next_try_at, row.id))
         return [
             Notice(
                 id=row.id,
@@ -248,7 +221,7 @@ class Ledger:
                 chat_id=users.get(row.user_id, (None, None))[0],
                 locale=users.get(row.user_id, (None, None))[1],
             )
-            for row in claimed
+            for row in sorted(claimed, key=lambda row: (row.next_try_at, row.id))
         ]
 
     async def sent(self, notice_id: int, message_id: str | None, now: datetime) -> None:
@@ -256,6 +229,10 @@ class Ledger:
         row = {"id": notice_id, "status": SENT, "platform_message_id": message_id,
                "sent_at": now.astimezone(UTC)}  # fmt: skip
         await self._sent.add(row)
+
+    async def _store_sent(self, rows: list[dict[str, Any]]) -> None:
+        async with self._database.session() as session, session.begin():
+            await session.execute(update(DeliveryRow), rows)
 
     async def blocked(self, notice_id: int, reason: str) -> None:
         """The recipient cannot be reached (blocked the bot): never retried."""

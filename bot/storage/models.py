@@ -223,6 +223,7 @@ class SubscriptionRow(Base):
     """A user's subscription to a channel (arbeitskreis, events) of a region."""
 
     __tablename__ = "subscriptions"
+    __table_args__ = (Index("ix_subscriptions_channel_region", "channel", "region_key"),)
 
     user_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
@@ -236,6 +237,7 @@ class EventReminderRow(Base):
     """A user pressed "remind me" on an event."""
 
     __tablename__ = "event_reminders"
+    __table_args__ = (Index("ix_event_reminders_event", "event_id"),)
 
     user_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -48,6 +48,16 @@ def _user(row: UserRow) -> User:
     )
 
 
+_SEEN_PRECISION = timedelta(hours=1)
+
+
+def _needs_touch(row: UserRow, chat_id: str, now: datetime) -> bool:
+    """Whether the row must be written: the chat changed, it was unreachable, or seen long ago."""
+    if row.chat_id != chat_id or not row.active:
+        return True
+    return now - stored_utc(row.last_seen_at) >= _SEEN_PRECISION
+
+
 class UserRepository:
     """Finds, creates and updates users."""
 
@@ -57,7 +67,19 @@ class UserRepository:
     async def get_or_create(
         self, transport: str, external_id: str, chat_id: str, now: datetime
     ) -> User:
-        """The user for this identity, created on first contact; marks them seen."""
+        """The user for this identity, created on first contact; marks them seen.
+
+        "Seen" is kept to the hour (it only decides when an inactive person's data
+        is purged), so most messages read the row without writing it.
+        """
+        async with self._database.session() as session:
+            row = await session.scalar(
+                select(UserRow).where(
+                    UserRow.transport == transport, UserRow.external_id == external_id
+                )
+            )
+            if row is not None and not _needs_touch(row, chat_id, now):
+                return _user(row)
         async with self._database.session() as session, session.begin():
             row = await session.scalar(
                 select(UserRow).where(

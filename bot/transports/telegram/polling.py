@@ -7,7 +7,8 @@ the handled-events log skips the ones that were already answered.
 
 Every poll downloads the updates still in flight again, so the poller waits
 for the offset to move (by half a batch when many are in flight, at most a
-second) before it asks again.
+second) before it asks again; and it reads the plain JSON (:mod:`api`),
+building python-telegram-bot's ``Update`` only for updates it has not seen.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 
+from bot.transports.telegram.api import BotApi
 from bot.transports.telegram.incoming import ALLOWED_UPDATES
 from bot.transports.telegram.sender import retry_seconds
 
@@ -76,8 +79,9 @@ class UpdateWindow:
 class Poller:
     """Fetches updates with getUpdates and hands each new one to ``submit``."""
 
-    def __init__(self, bot: Bot, submit: Submit, timeout: int) -> None:
+    def __init__(self, bot: Bot, api: BotApi, submit: Submit, timeout: int) -> None:
         self._bot = bot
+        self._api = api
         self._submit = submit
         self._timeout = timeout
         self.window = UpdateWindow()
@@ -90,11 +94,7 @@ class Poller:
         while True:
             polled = self.window.offset
             try:
-                updates = await self._bot.get_updates(
-                    offset=polled or None,
-                    timeout=self._timeout,
-                    allowed_updates=ALLOWED_UPDATES,
-                )
+                updates = await self._fetch(polled)
                 backoff = 1.0
                 self._conflict_reported = False
             except InvalidToken:
@@ -114,10 +114,23 @@ class Poller:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
                 continue
-            fresh = [update for update in updates if self.window.is_new(update.update_id)]
-            for update in fresh:
-                self._start(update)
+            for data in updates:
+                update_id = data.get("update_id") if isinstance(data, dict) else None
+                if isinstance(update_id, int) and self.window.is_new(update_id):
+                    update = Update.de_json(data, self._bot)
+                    if update is not None:
+                        self._start(update)
             await self._until_progress(polled, len(updates))
+
+    async def _fetch(self, offset: int) -> list[Any]:
+        """One getUpdates call: the updates as plain JSON."""
+        parameters = {
+            "offset": offset or None,
+            "timeout": self._timeout,
+            "allowed_updates": list(ALLOWED_UPDATES),
+        }
+        result = await self._api.call("getUpdates", parameters, read_seconds=self._timeout + 10)
+        return result if isinstance(result, list) else []
 
     async def _until_progress(self, polled: int, fetched: int) -> None:
         """Before the next poll, let the offset move: by half a batch when many are in
@@ -158,8 +171,9 @@ class Poller:
 
     async def confirm(self) -> None:
         """Tell Telegram which updates were handled (call once after stopping)."""
+        parameters = {"offset": self.window.offset or None, "timeout": 0, "limit": 1}
         try:
-            await self._bot.get_updates(offset=self.window.offset or None, timeout=0, limit=1)
+            await self._api.call("getUpdates", parameters)
         except TelegramError as error:
             log.warning("could not confirm the last updates: %s", error)
 

@@ -14,15 +14,6 @@ import logging
 import warnings
 from datetime import timedelta
 
-from telegram import (
-    Bot,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputFile,
-    LinkPreviewOptions,
-    Message,
-)
-from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -39,12 +30,13 @@ from bot.core.messages import Attachment, Choice, Reply
 from bot.core.ratelimit import Pacer
 from bot.core.transport import Delivery, Outcome
 from bot.storage.user_repository import UserRepository
+from bot.transports.telegram.api import BotApi, Upload
 from bot.transports.telegram.incoming import TRANSPORT
 from bot.transports.telegram.render import Chunk, keyboard_rows, render_chunks
 
 log = logging.getLogger(__name__)
 
-_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_NO_PREVIEW = {"is_disabled": True}
 
 
 def retry_seconds(error: RetryAfter) -> float:
@@ -55,16 +47,17 @@ def retry_seconds(error: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-def keyboard(choices: tuple[Choice, ...]) -> InlineKeyboardMarkup | None:
-    """Inline buttons for the choices; callback data is the choice's short id."""
+def keyboard(choices: tuple[Choice, ...]) -> dict[str, object] | None:
+    """Inline buttons for the choices (a Bot API InlineKeyboardMarkup); callback data is
+    the choice's short id."""
     if not choices:
         return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(choice.label, callback_data=choice.data) for choice in row]
+    return {
+        "inline_keyboard": [
+            [{"text": choice.label, "callback_data": choice.data} for choice in row]
             for row in keyboard_rows(choices)
         ]
-    )
+    }
 
 
 class TelegramSender:
@@ -72,13 +65,13 @@ class TelegramSender:
 
     def __init__(
         self,
-        bot: Bot,
+        api: BotApi,
         users: UserRepository,
         pacer: Pacer,
         max_attempts: int = 6,
         max_wait: float = 300.0,
     ) -> None:
-        self._bot = bot
+        self._api = api
         self._users = users
         self._pacer = pacer
         self._max_attempts = max_attempts
@@ -107,19 +100,21 @@ class TelegramSender:
             return Delivery(result.outcome, tuple(ids), result.reason)
         return Delivery(Outcome.SENT, tuple(ids))
 
-    async def _post(self, chat_id: str, part: Chunk | Attachment) -> Message:
+    async def _post(self, chat_id: str, part: Chunk | Attachment) -> str:
+        """Send one message; return its id."""
         if isinstance(part, Attachment):
-            return await self._bot.send_document(
-                chat_id=int(chat_id),
-                document=InputFile(part.content, filename=part.name),
-            )
-        return await self._bot.send_message(
-            chat_id=int(chat_id),
-            text=part.html,
-            parse_mode=ParseMode.HTML,
-            reply_markup=keyboard(part.choices),
-            link_preview_options=_NO_PREVIEW,
-        )
+            upload = Upload("document", part.name, part.content)
+            message = await self._api.call("sendDocument", {"chat_id": chat_id}, upload)
+        else:
+            parameters = {
+                "chat_id": chat_id,
+                "text": part.html,
+                "parse_mode": "HTML",
+                "reply_markup": keyboard(part.choices),
+                "link_preview_options": _NO_PREVIEW,
+            }
+            message = await self._api.call("sendMessage", parameters)
+        return str(message["message_id"])
 
     async def _send_chunk(
         self,
@@ -135,10 +130,10 @@ class TelegramSender:
             if checkpoint is not None:
                 await checkpoint.before_send()
             try:
-                message = await self._post(chat_id, chunk)
+                message_id = await self._post(chat_id, chunk)
                 if checkpoint is not None:
                     checkpoint.sent()
-                return Delivery(Outcome.SENT, (str(message.message_id),))
+                return Delivery(Outcome.SENT, (message_id,))
             except RetryAfter as error:
                 delay = retry_seconds(error)
                 log.warning("telegram 429 for chat %s: retry after %.1f s", chat_id, delay)

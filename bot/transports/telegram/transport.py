@@ -26,6 +26,7 @@ from bot.core.ratelimit import Pacer
 from bot.core.transport import Delivery, MessageHandler, Outcome
 from bot.storage.handled_events import HandledEvents
 from bot.storage.user_repository import UserRepository
+from bot.transports.telegram.api import BotApi
 from bot.transports.telegram.incoming import (
     ALLOWED_UPDATES,
     TRANSPORT,
@@ -76,10 +77,17 @@ class TelegramTransport:
             request=HTTPXRequest(connection_pool_size=config.concurrency + 8, pool_timeout=30.0),
             get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=10.0),
         )
+        self._api = BotApi(
+            config.base_url or _TELEGRAM_BOT_URL, config.token, config.concurrency + 8
+        )
         self._dispatcher = Dispatcher(concurrency=config.concurrency)
         pacer = Pacer(config.messages_per_second, config.messages_per_chat_per_second, 3.0)
-        self._sender = TelegramSender(self.bot, users, pacer)
+        self._sender = TelegramSender(self._api, users, pacer)
         self._on_message: MessageHandler | None = None
+        # Update ids only grow: above the newest one handled before this start, a polled
+        # update is new without asking the database. Webhook workers may share updates
+        # with others, so they always ask.
+        self._checked_up_to: int | None = None
 
     async def run(self, on_message: MessageHandler) -> None:
         """Serve until cancelled; on cancellation finish the updates in hand first."""
@@ -95,6 +103,7 @@ class TelegramTransport:
             reason = str(error).replace(self._config.token, "[redacted]")
             raise TelegramStartError(f"cannot reach the Telegram Bot API: {reason}") from None
         log.info("telegram: serving as @%s (%s mode)", self.bot.username, self._config.mode)
+        await self._api.start()
         profile_task = asyncio.create_task(self._publish_profiles())
         housekeeping = asyncio.create_task(self._forget_old_hourly())
         try:
@@ -105,12 +114,14 @@ class TelegramTransport:
         finally:
             profile_task.cancel()
             housekeeping.cancel()
+            await self._api.close()
             await self.bot.shutdown()
 
     async def _serve_polling(self) -> None:
         await self.bot.delete_webhook()
         await self._forget_old()
-        poller = Poller(self.bot, self._submit, self._config.poll_timeout)
+        self._checked_up_to = await self._handled.newest_number()
+        poller = Poller(self.bot, self._api, self._submit, self._config.poll_timeout)
         try:
             await poller.run()
         finally:
@@ -153,7 +164,7 @@ class TelegramTransport:
 
     async def _process(self, update: Update) -> None:
         event_id = str(update.update_id)
-        if await self._handled.was_handled(event_id):
+        if self._may_be_handled(update.update_id) and await self._handled.was_handled(event_id):
             log.info("telegram: update %s was handled before, skipped", event_id)
             return
         checkpoint = ReplyCheckpoint(
@@ -168,6 +179,9 @@ class TelegramTransport:
             replies = await self._on_message(incoming)
             await self._deliver(incoming.chat_id, replies, checkpoint)
         await checkpoint.done()
+
+    def _may_be_handled(self, update_id: int) -> bool:
+        return self._checked_up_to is None or update_id <= self._checked_up_to
 
     async def _deliver(
         self, chat_id: str, replies: list[Reply], checkpoint: ReplyCheckpoint
