@@ -117,8 +117,9 @@ async def _due_tick(folder: Path, prepared: Path) -> tuple[float, int, list[str]
     profile = [
         f"Measured: {statements:,} SQL statements for {SLOTS:,} slots "
         f"({statements / SLOTS:.1f}{per_slot}), {seconds / SLOTS * 1000:.1f} ms per slot, in "
-        f"one tick of {seconds:.0f} s (`fire_due_reminders` works in one transaction, "
-        "holding SQLite's write lock throughout). The recipients query "
+        f"one tick of {seconds:.1f} s (`fire_due_reminders` fires a chunk of slots per "
+        "transaction, so answering is not held up behind SQLite's write lock for the whole "
+        "tick). The recipients query "
         f"(`recipients` in bot/storage/event_repository.py) alone takes {recipients:.1f} s; "
         "SQLite's plan for it: "
         + ("; ".join(f"`{scan}`" for scan in scans) or "no full scans")
