@@ -42,7 +42,7 @@ TELEGRAM_RATE = 25
 ROUNDS = 2
 REFERENCE_SENDS = 3000
 PROFILE_SENDS = 3000
-SENDER_CONCURRENCY = 16  # scheduler/sender.py NoticeSender's default
+SENDER_CONCURRENCY = 32  # scheduler/sender.py NoticeSender's default
 FIRST_USER = 900_000
 TELEGRAM = f"messages_per_second = {LIMIT}\n"
 TEXTS = {

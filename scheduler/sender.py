@@ -36,7 +36,7 @@ class NoticeSender:
         clock: Clock,
         transports: Mapping[str, Transport],
         default_locale: str,
-        concurrency: int = 16,
+        concurrency: int = 32,
         wake: asyncio.Event | None = None,
     ) -> None:
         self._ledger = ledger

@@ -29,7 +29,7 @@ TEXTS = {
     "ar": "برنامج دعم جديد للجمعيات: الطلبات حتى 15 يناير.",
     "uk": "Нова програма підтримки для об'єднань: заявки до 15 січня.",
 }
-IN_FLIGHT_BOUND = 16  # the sender's concurrency: rows a crash can leave unknown
+IN_FLIGHT_BOUND = 32  # the sender's concurrency: rows a crash can leave unknown
 
 
 @pytest.fixture

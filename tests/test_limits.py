@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
+
 from bot.core.flood import FloodGuard, Verdict
-from bot.core.ratelimit import KeyedBuckets, TokenBucket
+from bot.core.ratelimit import KeyedBuckets, SlidingWindow, TokenBucket
 from bot.transports.telegram.polling import UpdateWindow
 from handlers.onboarding import deep_link
 
@@ -25,6 +27,24 @@ def test_a_flooding_user_is_warned_once_then_dropped_and_others_go_on() -> None:
     ticker.now += 10  # one more message a minute: one every 10 s
     assert guard.check("flooder") is Verdict.HANDLE
     assert guard.check("flooder") is Verdict.DROP
+
+
+def test_the_overall_window_lets_bursts_through_but_never_more_than_the_rate_a_second() -> None:
+    window = SlidingWindow(rate=3.0, margin=1.0)
+    assert [window.reserve(0.0) for _ in range(4)] == [0.0, 0.0, 0.0, 1.0]
+    assert window.reserve(0.5) == 0.5  # the second event of the first burst + 1 s
+    steady = SlidingWindow(rate=50.0)
+    generator = random.Random(7)
+    now, sent = 0.0, []
+    for _ in range(2000):
+        now += generator.expovariate(80.0)  # asked for faster than allowed
+        sent.append(now + steady.reserve(now))
+    for index, moment in enumerate(sent):
+        within = sum(1 for other in sent[index : index + 60] if other - moment < 1.0)
+        assert within <= 50
+    assert len(sent) / sent[-1] > 45  # and not much slower than allowed
+    slow = SlidingWindow(rate=0.5, margin=1.0)
+    assert [slow.reserve(0.0), slow.reserve(0.0)] == [0.0, 2.0]
 
 
 def test_buckets_refill_and_reserve_spaces_events_out() -> None:

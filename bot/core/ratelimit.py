@@ -1,9 +1,11 @@
-"""Token buckets: how often something may happen, overall and per key."""
+"""How often something may happen: a sliding window overall, token buckets per key."""
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -50,6 +52,28 @@ class TokenBucket:
         return self.tokens >= self.burst
 
 
+class SlidingWindow:
+    """At most ``rate`` events in any one second (a platform counting per second sees no
+    more), in bursts as they come; ``margin`` stretches the second for the time a
+    request travels."""
+
+    def __init__(self, rate: float, margin: float = 1.02) -> None:
+        if rate <= 0:
+            raise ValueError("a window needs a positive rate")
+        self._capacity = max(1, math.floor(rate))
+        self._period = self._capacity / rate * margin
+        self._times: deque[float] = deque(maxlen=self._capacity)
+
+    def reserve(self, now: float) -> float:
+        """Book one event; return how long to wait before it."""
+        times = self._times
+        at = now
+        if len(times) == self._capacity:
+            at = max(now, times[0] + self._period)
+        times.append(at)
+        return at - now
+
+
 class KeyedBuckets:
     """One bucket per key (a chat, a user), forgotten once full again."""
 
@@ -91,9 +115,7 @@ class Pacer:
         clock: Monotonic = time.monotonic,
     ) -> None:
         self._clock = clock
-        # No burst overall: any one second holds at most per_second + 1 events, as a
-        # platform that counts per second wants (a full bucket would allow twice that).
-        self._overall = TokenBucket(per_second, 1.0)
+        self._overall = SlidingWindow(per_second)
         self._per_key = KeyedBuckets(per_key_per_second, per_key_burst, clock)
         self._paused_until = 0.0
 
