@@ -124,6 +124,8 @@ class NoticeSender:
             retry_at = self._clock.now() + timedelta(seconds=delivery.retry_after)
             await self._ledger.deferred(notice, retry_at, delivery.reason)
             self._deferred_until = max(self._deferred_until, retry_at)
+        elif delivery.outcome is Outcome.UNKNOWN:
+            await self._ledger.unknown(notice.id, delivery.reason)
         elif delivery.outcome is Outcome.UNREACHABLE:
             await self._users.mark_unreachable(notice.transport, notice.chat_id)
             await self._ledger.blocked(notice.id, delivery.reason)

@@ -33,6 +33,7 @@ class Recorder:
 
     name: str = "console"
     unreachable: set[str] = field(default_factory=set)
+    unanswered: set[str] = field(default_factory=set)  # the platform took it, then went quiet
     sent: dict[str, list[Reply]] = field(default_factory=lambda: defaultdict(list))
 
     async def run(self, on_message: object) -> None:  # pragma: no cover - never started
@@ -46,6 +47,8 @@ class Recorder:
                 Outcome.UNREACHABLE, reason="403 Forbidden: bot was blocked by the user"
             )
         self.sent[chat_id].append(reply)
+        if chat_id in self.unanswered:
+            return Delivery(Outcome.UNKNOWN, reason="sendMessage: no answer in time")
         return Delivery(Outcome.SENT, (str(len(self.sent[chat_id])),))
 
     def texts(self, chat_id: str) -> list[str]:
@@ -259,6 +262,27 @@ async def test_without_approval_it_goes_out_at_once_and_blocked_people_are_repor
     async with app.database.session() as session:
         iryna = await session.get(UserRow, 5)
     assert iryna is not None and iryna.external_id == "iryna" and not iryna.active
+
+
+async def test_a_send_the_platform_never_answered_is_reported_unknown_and_not_repeated(
+    staffed: App,
+) -> None:
+    app = staffed
+    await people(app)
+    await person(app, "kim", "en", None)
+    await compose(
+        app, "kim", ("text", GERMAN), ("choice", "bclang:-"), ("choice", "bcgroup:all"),
+        ("choice", "bcregion:-"), ("choice", "bcaudlang:uk"), ("choice", "bcwhen:now"),
+    )  # fmt: skip
+    await say(app, "kim", choice="bcsend:yes")
+    recorder = Recorder(unanswered={"iryna"})
+    await deliver(app, recorder)
+    await deliver(app, recorder)
+    assert len(recorder.texts("iryna")) == 1  # it may have arrived: never a second copy
+    assert len(recorder.texts("olena")) == 1
+    [report] = recorder.texts("kim")
+    assert "sent: 1" in report
+    assert "unknown (crashed or unanswered while sending, not sent again): 1" in report
 
 
 async def test_a_scheduled_announcement_waits_and_can_be_cancelled_while_sending(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -13,9 +14,13 @@ from telegram.error import (  # noqa: TID251
     RetryAfter,
 )
 
-from bot.core.messages import Choice
+from bot.core.messages import Choice, Reply
+from bot.core.ratelimit import Pacer
+from bot.core.transport import Outcome
+from bot.storage.database import Database
+from bot.storage.user_repository import UserRepository
 from bot.transports.telegram.api import BotApi, Upload
-from bot.transports.telegram.sender import keyboard
+from bot.transports.telegram.sender import TelegramSender, keyboard
 from tests.botapi import BotApiServer
 from tests.telegram_support import free_port
 
@@ -107,3 +112,29 @@ async def test_a_wrong_token_and_no_server_are_told_apart(server: BotApiServer) 
     finally:
         for client in (wrong, nowhere):
             await client.close()
+
+
+async def test_a_notice_without_an_answer_in_time_is_not_sent_again(
+    server: BotApiServer, database_url: str
+) -> None:
+    database = Database(database_url)
+    await database.upgrade()
+    slow = BotApi(server.base_url, TOKEN, connections=2, read_seconds=0.3)
+    await slow.start()
+    sender = TelegramSender(slow, UserRepository(database), Pacer(100.0, 10.0))
+    try:
+        server.delay("sendMessage", 1.0, count=1)
+        notice = await sender.send(
+            str(OLENA), Reply.plain("Erinnerung: Treffen morgen"), defer=True
+        )
+        server.delay("sendMessage", 1.0, count=1)
+        reply = await sender.send(str(OLENA), Reply.plain("Antwort"))
+        await asyncio.sleep(1.2)  # the server finishes what it held
+    finally:
+        await slow.close()
+        await database.close()
+    assert notice.outcome is Outcome.UNKNOWN  # it may have arrived: the ledger never resends
+    assert reply.outcome is Outcome.SENT  # a reply is tried again rather than lost
+    texts = [message.text for message in server.messages_to(OLENA)]
+    assert texts.count("Erinnerung: Treffen morgen") == 1
+    assert texts.count("Antwort") == 2

@@ -94,7 +94,7 @@ def report_reply(
             ("⚠️", _("failed"), report.count(ledger.FAILED)),
             (
                 "❔",
-                _("unknown (in flight during a crash, not sent again)"),
+                _("unknown (crashed or unanswered while sending, not sent again)"),
                 report.count(ledger.UNKNOWN),
             ),
             ("⏳", _("still to send"), report.count(ledger.PENDING, ledger.SENDING)),

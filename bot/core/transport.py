@@ -20,6 +20,7 @@ class Outcome(Enum):
     REJECTED = "rejected"  # the platform refused this message: not retried
     FAILED = "failed"  # gave up for now (network, rate limit): may be retried later
     DEFERRED = "deferred"  # rate limited before anything went out: try again after retry_after
+    UNKNOWN = "unknown"  # no answer in time after it was sent: it may have arrived, never resent
 
 
 @dataclass(frozen=True, slots=True)

@@ -234,6 +234,11 @@ class Ledger:
         async with self._database.session() as session, session.begin():
             await session.execute(update(DeliveryRow), rows)
 
+    async def unknown(self, notice_id: int, reason: str) -> None:
+        """The platform did not answer in time after the message was sent: it may have
+        arrived, so it is never sent again (like a row in flight during a crash)."""
+        await self._set(notice_id, status=UNKNOWN, error=reason[:300])
+
     async def blocked(self, notice_id: int, reason: str) -> None:
         """The recipient cannot be reached (blocked the bot): never retried."""
         await self._set(notice_id, status=BLOCKED, error=reason[:300])

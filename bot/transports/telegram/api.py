@@ -74,7 +74,9 @@ def _error(status: int, body: Mapping[str, Any] | None) -> TelegramError:
 class BotApi:
     """One HTTP connection pool to the Bot API; ``call`` returns the ``result`` field."""
 
-    def __init__(self, base_url: str, token: str, connections: int) -> None:
+    def __init__(
+        self, base_url: str, token: str, connections: int, read_seconds: float = _READ_SECONDS
+    ) -> None:
         # As python-telegram-bot reads base_url: a {token} placeholder, or the token appended.
         if "{token}" in base_url:
             self._url = base_url.replace("{token}", token).rstrip("/") + "/"
@@ -82,17 +84,14 @@ class BotApi:
             self._url = f"{base_url}{token}/"
         self._token = token
         self._connections = connections
+        self._read_seconds = read_seconds
         self._session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
         """Open the connection pool."""
         if self._session is None:
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._connections),
-                timeout=aiohttp.ClientTimeout(
-                    sock_connect=_CONNECT_SECONDS, sock_read=_READ_SECONDS
-                ),
-                raise_for_status=False,
+                connector=aiohttp.TCPConnector(limit=self._connections), raise_for_status=False
             )
 
     async def close(self) -> None:
@@ -106,7 +105,7 @@ class BotApi:
         method: str,
         parameters: Mapping[str, object],
         upload: Upload | None = None,
-        read_seconds: float = _READ_SECONDS,
+        read_seconds: float | None = None,
     ) -> Any:
         """Call ``method``; raise TelegramError subclasses the way python-telegram-bot does."""
         if self._session is None:
@@ -116,15 +115,19 @@ class BotApi:
         if upload is not None:
             data = aiohttp.FormData(form)
             data.add_field(upload.field, upload.content, filename=upload.name)
-        timeout = aiohttp.ClientTimeout(sock_connect=_CONNECT_SECONDS, sock_read=read_seconds)
+        timeout = aiohttp.ClientTimeout(
+            sock_connect=_CONNECT_SECONDS, sock_read=read_seconds or self._read_seconds
+        )
         try:
             async with self._session.post(
                 self._url + method, data=data, timeout=timeout
             ) as response:
                 status = response.status
                 raw = await response.read()
-        except TimeoutError as error:
-            raise TimedOut(f"{method} timed out") from error
+        except aiohttp.ConnectionTimeoutError as error:  # the request never left
+            raise NetworkError(f"{method}: could not connect in time") from error
+        except TimeoutError as error:  # sent, but no answer in time: it may have been done
+            raise TimedOut(f"{method}: no answer in time") from error
         except aiohttp.ClientError as error:
             reason = str(error).replace(self._token, "[redacted]")
             raise NetworkError(f"{method}: {type(error).__name__}: {reason}") from None

@@ -4,7 +4,9 @@
   that has not started yet is handed back DEFERRED instead, to be rescheduled.
 - 403 (Forbidden: blocked, deactivated): the chat is marked unreachable and not retried.
 - 400 (BadRequest): not retried; logged with Telegram's reason.
-- network errors and timeouts: retried with backoff.
+- network errors: retried with backoff; so is a timeout after a reply was sent,
+  while a proactive message that timed out comes back UNKNOWN (it may have
+  arrived; a retry could double it).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from telegram.error import (
     NetworkError,
     RetryAfter,
     TelegramError,
+    TimedOut,
 )
 from telegram.warnings import PTBDeprecationWarning
 
@@ -86,11 +89,14 @@ class TelegramSender:
     ) -> Delivery:
         """Send one reply (several messages when long); stop at the first failure.
 
-        ``defer``: on a 429 before the first part went out, return DEFERRED at once.
+        ``defer`` (a proactive message from the ledger): on a 429 before the first part
+        went out, return DEFERRED at once; on a timeout after a part was sent, UNKNOWN.
         """
         ids: list[str] = []
         for chunk in render_chunks(reply):
-            result = await self._send_chunk(chat_id, chunk, checkpoint, defer and not ids)
+            result = await self._send_chunk(
+                chat_id, chunk, checkpoint, defer=defer and not ids, unknown_on_timeout=defer
+            )
             if result.outcome is not Outcome.SENT:
                 return Delivery(result.outcome, tuple(ids), result.reason)
             ids.extend(result.message_ids)
@@ -122,6 +128,7 @@ class TelegramSender:
         chunk: Chunk | Attachment,
         checkpoint: ReplyCheckpoint | None,
         defer: bool = False,
+        unknown_on_timeout: bool = False,
     ) -> Delivery:
         backoff = 0.5
         waited = 0.0
@@ -157,6 +164,14 @@ class TelegramSender:
                 return Delivery(Outcome.REJECTED, reason=f"400 {error.message}")
             except ChatMigrated as error:
                 return Delivery(Outcome.REJECTED, reason=f"chat migrated: {error.message}")
+            except TimedOut as error:
+                if unknown_on_timeout:
+                    log.warning("telegram send to chat %s timed out: not resent", chat_id)
+                    return Delivery(Outcome.UNKNOWN, reason=str(error))
+                if attempt == self._max_attempts:
+                    return Delivery(Outcome.FAILED, reason=str(error))
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
             except (NetworkError, TelegramError) as error:
                 log.warning(
                     "telegram send to chat %s failed (attempt %d): %s", chat_id, attempt, error
