@@ -247,6 +247,22 @@ async def test_network_errors_are_retried(
     assert [call.status for call in server.calls_of("sendMessage")] == [502, 502, 200]
 
 
+async def test_an_unreadable_update_is_skipped_and_the_next_one_answered(
+    server: BotApiServer, database_url: str, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.add_user(7102, "Test", language_code="de")
+    async with telegram_bot(server, database_url, clock):
+        broken = server._enqueue("message", {"message_id": "not a message", "chat": 5})
+        server.send_text(7102, "/help")
+        await server.wait_for_messages(7102, 1)
+        for _ in range(50):  # the offset moves past the broken update too
+            if broken not in server.pending_update_ids():
+                break
+            await asyncio.sleep(0.1)
+    assert broken not in server.pending_update_ids()
+    assert f"update {broken} could not be read; skipped" in caplog.text
+
+
 async def test_a_second_poller_is_reported_and_the_bot_recovers(
     server: BotApiServer,
     database_url: str,

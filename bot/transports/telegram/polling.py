@@ -117,10 +117,20 @@ class Poller:
             for data in updates:
                 update_id = data.get("update_id") if isinstance(data, dict) else None
                 if isinstance(update_id, int) and self.window.is_new(update_id):
-                    update = Update.de_json(data, self._bot)
+                    update = self._parse(update_id, data)
                     if update is not None:
                         self._start(update)
             await self._until_progress(polled, len(updates))
+
+    def _parse(self, update_id: int, data: dict[str, Any]) -> Update | None:
+        """The update as python-telegram-bot's object; None (skipped, logged) if unreadable."""
+        try:
+            return Update.de_json(data, self._bot)
+        except Exception:
+            log.exception("update %d could not be read; skipped", update_id)
+            self.window.start(update_id)
+            self.window.finish(update_id)
+            return None
 
     async def _fetch(self, offset: int) -> list[Any]:
         """One getUpdates call: the updates as plain JSON."""
