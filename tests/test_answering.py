@@ -131,3 +131,33 @@ def test_directory_topic_definitions_teach_local_words(
     service = AnsweringService(directory, lexicon, catalogs, ContactConfig())  # type: ignore[arg-type]
     answer = service.answer("Quartiersmanagement in Kleve?", now=WEDNESDAY_MORNING)
     assert answer.centre_ids == ["wohnen"]
+
+
+def test_the_centre_whose_name_says_the_need_comes_first(
+    lexicon: object, catalogs: Catalogs
+) -> None:
+    # Both centres cover both topics, listed the same way: only their names tell them apart.
+    directory = parse_directory(
+        "version: 1\nregions:\n  wesel:\n    name: Kreis Wesel\n    towns: [Wesel, Moers]\n"
+        "centres:\n"
+        "  - id: wohnen\n    name: Fachstelle Wohnungsnotfälle\n    kreis: wesel\n"
+        "    town: Moers\n    topics: [debt, housing]\n    description_de: Beratung.\n"
+        "  - id: schulden\n    name: Schuldnerberatung Wesel\n    kreis: wesel\n"
+        "    town: Wesel\n    topics: [housing, debt]\n    description_de: Beratung.\n"
+        "  - id: jc\n    name: Jobcenter Kreis Wesel\n    kreis: wesel\n    town: Wesel\n"
+        "    topics: [language_course, work]\n    description_de: Arbeit.\n"
+        "  - id: vhs\n    name: Volkshochschule – Deutsch- und Integrationskurse\n"
+        "    kreis: wesel\n    town: Wesel\n    topics: [work, language_course]\n"
+        "    description_de: Kurse.\n"
+    )
+    service = AnsweringService(directory, lexicon, catalogs, ContactConfig())  # type: ignore[arg-type]
+
+    def first(question: str) -> str:
+        return service.answer(question, now=WEDNESDAY_MORNING, region="wesel").centre_ids[0]
+
+    assert first("У мене великі борги, хто допоможе?") == "schulden"
+    assert first("Где получить консультацию по долгам?") == "schulden"
+    assert first("my landlord wants to evict me, I will lose my flat") == "wohnen"
+    assert first("Où puis-je apprendre l'allemand ?") == "vhs"
+    assert first("أين يمكنني تعلم اللغة الألمانية؟") == "vhs"
+    assert first("Ich suche Arbeit") == "jc"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -13,6 +14,9 @@ from bot.directory.hours import open_during
 from bot.directory.model import Centre, Directory
 
 MAX_RESULTS = 3
+
+TopicReader = Callable[[str], set[str]]
+"""The topics a text speaks of (the lexicon's reading), for centre names."""
 AUDIENCE_TOPICS = frozenset({"family", "women", "youth"})
 _MIN_WORD = 4
 # A question word counts as naming a centre when its first letters begin a word of the name.
@@ -36,9 +40,10 @@ class _Profile:
     name_prefixes: frozenset[str]
     description_words: frozenset[str]
     institutions: frozenset[str]
+    named_topics: frozenset[str]
 
 
-def _profile(centre: Centre, position: int) -> _Profile:
+def _profile(centre: Centre, position: int, topics_in: TopicReader) -> _Profile:
     name_text = " ".join(words(f"{centre.name} {centre.organisation}"))
     spaced = f" {name_text} "
     institutions = frozenset(
@@ -64,6 +69,7 @@ def _profile(centre: Centre, position: int) -> _Profile:
         ),
         description_words=frozenset(w for w in words(described) if len(w) >= _MIN_WORD),
         institutions=institutions,
+        named_topics=frozenset(topics_in(centre.name)) & frozenset(centre.topics),
     )
 
 
@@ -94,11 +100,13 @@ def time_window(when: TimeAsk, moment: datetime, timezone: str) -> tuple[datetim
 class Ranker:
     """Scores centres against a query; precomputes what it can per directory."""
 
-    def __init__(self, directory: Directory, ignored_words: frozenset[str]) -> None:
+    def __init__(
+        self, directory: Directory, ignored_words: frozenset[str], topics_in: TopicReader
+    ) -> None:
         self._directory = directory
         self._ignored = ignored_words
         self._profiles = [
-            _profile(centre, index) for index, centre in enumerate(directory.centres)
+            _profile(centre, index, topics_in) for index, centre in enumerate(directory.centres)
         ]
 
     def rank(
@@ -113,6 +121,7 @@ class Ranker:
             for topic in _implied_topics(key):
                 topics.setdefault(topic, 0.6)
         total = sum(topics.values())
+        main_topic = max(topics, key=lambda topic: topics[topic]) if topics else None
         window = time_window(query.when, moment, self._directory.timezone) if query.when else None
         free_words = {w for w in query.words if len(w) >= _MIN_WORD and w not in self._ignored}
         implied = {t for key in query.institutions for t in _implied_topics(key)}
@@ -136,6 +145,9 @@ class Ranker:
                 continue
             score = 2.0 * sum(topics[topic] for topic in matched) / total if total else 0.0
             score += 0.6 * len(matched) / len(centre.topics)
+            # "Schuldnerberatung" for a debt question: the name says what the centre is for.
+            if main_topic is not None and main_topic in profile.named_topics:
+                score += 0.3
             score += 3.0 if named else 0.0
             score += self._word_bonus(free_words, profile)
             score += self._person_bonus(query, centre, reply_language)

@@ -76,7 +76,10 @@ class AnsweringService:
         self._contact = contact
         self._places = PlaceIndex(directory, lexicon.all_common)
         self._understanding = Understanding(self._lexicon, self._places)
-        self._ranker = Ranker(directory, lexicon.all_common)
+        self._ranker = Ranker(directory, lexicon.all_common, self._topics_in)
+
+    def _topics_in(self, text: str) -> set[str]:
+        return set(self._understanding.read(text).topics)
 
     def detect_locale(self, text: str) -> str | None:
         """The shipped locale the text is written in, if the bot speaks it."""
