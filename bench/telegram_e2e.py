@@ -160,9 +160,14 @@ def _cause(ours: list[Burst], reference: list[Burst], found: Hotspots | None) ->
     fetched = statistics.median(burst.fetched / burst.updates for burst in ours)
     polls = statistics.median(burst.polls for burst in ours)
     echo = statistics.median(burst.fetched / burst.updates for burst in reference)
+    ours_cpu = statistics.median(burst.bot_cpu * 1000 / burst.updates for burst in ours)
+    echo_cpu = statistics.median(burst.bot_cpu * 1000 / burst.updates for burst in reference)
     lines = [
         "",
-        f"Cause (measured): getUpdates handed wegweiser every update {fetched:.1f} times "
+        f"Cause (measured): wegweiser spends {ours_cpu:.1f} ms of CPU per update (all "
+        f"threads), the echo bot {echo_cpu:.1f} ms; the difference is the work of a real "
+        "answer (reading the person, understanding and ranking, rendering, the handled "
+        f"mark). getUpdates handed wegweiser every update {fetched:.1f} times "
         f"({polls:.0f} calls per burst; the echo bot: {echo:.1f}×).",
     ]
     if fetched > 3:
