@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench.botproc import ChildBot, CountingServer, blaster, wait_for, wegweiser
@@ -34,6 +34,7 @@ from bench.common import (
     verdict,
 )
 from bench.seed import add_users, copy_database, prepare
+from tests.botapi import ApiCall
 
 RECIPIENTS = 10_000
 LIMIT = 1000
@@ -70,6 +71,21 @@ class Delivery:
     @property
     def rate(self) -> float:
         return self.sent / self.seconds
+
+
+def _delivery(
+    calls: list[ApiCall], sent: list[ApiCall], launched: float, bot_cpu: float, server_cpu: float
+) -> Delivery:
+    """A delivery from the server's sendMessage calls (``sent``: the successful ones)."""
+    return Delivery(
+        seconds=sent[-1].time - calls[0].time,
+        sent=len(sent),
+        refused=sum(1 for call in calls if call.status == 429),
+        start_to_first=calls[0].time - launched,
+        start_to_done=sent[-1].time - launched,
+        bot_cpu=bot_cpu,
+        server_cpu=server_cpu,
+    )
 
 
 def _create(bot: ChildBot) -> str:
@@ -121,14 +137,8 @@ async def _round(
         missing = [user for user in recipients if len(server.messages_to(user)) <= before[user]]
         if missing:
             raise RuntimeError(f"{len(missing)} recipients got nothing")
-    return Delivery(
-        seconds=sent[-1].time - calls[0].time,
-        sent=len(sent),
-        refused=sum(1 for call in calls if call.status == 429),
-        start_to_first=calls[0].time - launched,
-        start_to_done=sent[-1].time - launched,
-        bot_cpu=bot_cpu,
-        server_cpu=server_cpu,
+    return replace(
+        _delivery(calls, sent, launched, bot_cpu, server_cpu),
         profile=found,
         profile_problem=spy.problem if spy is not None else "",
     )
@@ -151,15 +161,7 @@ async def _reference(server: CountingServer, folder: Path, raw: bool) -> Deliver
     cpu = done.ru_utime + done.ru_stime - children.ru_utime - children.ru_stime
     calls = server.calls_of("sendMessage")[first_call:]
     sent = [call for call in calls if call.status == 200]
-    return Delivery(
-        seconds=sent[-1].time - calls[0].time,
-        sent=len(sent),
-        refused=sum(1 for call in calls if call.status == 429),
-        start_to_first=calls[0].time - launched,
-        start_to_done=sent[-1].time - launched,
-        bot_cpu=cpu,
-        server_cpu=server_cpu,
-    )
+    return _delivery(calls, sent, launched, cpu, server_cpu)
 
 
 def _cause(

@@ -81,7 +81,7 @@ async def _due_slots(session: AsyncSession, now: datetime) -> tuple[list[Reminde
             .with_for_update(skip_locked=True)
         )
     ) if first else []  # fmt: skip
-    slots = sorted(first + siblings, key=lambda slot: (stored_time(slot.due_at), slot.id))
+    slots = sorted(first + siblings, key=lambda slot: (slot.due_at, slot.id))
     return slots, len(first) == _CHUNK
 
 

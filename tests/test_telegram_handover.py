@@ -63,6 +63,19 @@ async def exchange(
     return new
 
 
+async def staff_replies(
+    server: BotApiServer, watched: int, staff: int, text: str, ticket: SentMessage
+) -> SentMessage:
+    """A staff member answers ``ticket`` in the group; the one message ``watched`` gets."""
+    [message] = await exchange(
+        server,
+        watched,
+        lambda: server.send_group_text(STAFF_GROUP, staff, text, reply_to=ticket.message_id),
+        1,
+    )
+    return message
+
+
 async def handled(server: BotApiServer, bot: RunningBot, update_id: int) -> None:
     """Wait until the bot has finished with an update (also one it answered with silence)."""
     events = HandledEvents(bot.app.database, "telegram")
@@ -153,14 +166,7 @@ async def test_handover_to_the_staff_group_and_back(
         assert "<i>" not in (added.html or "")
 
         # A staff member replies to the ticket: the person gets it, in their language.
-        [relayed] = await exchange(
-            server,
-            NOUR,
-            lambda: server.send_group_text(
-                STAFF_GROUP, KIM, STAFF_ANSWER, reply_to=ticket.message_id
-            ),
-            1,
-        )
+        relayed = await staff_replies(server, NOUR, KIM, STAFF_ANSWER, ticket)
         relayed_text = relayed.text or ""
         assert STAFF_ANSWER in relayed_text and "#1" in relayed_text
         assert tr(bot, "ar", "Answer from the KI staff (ticket #{number}):", number=1) in (
@@ -194,14 +200,7 @@ async def test_handover_to_the_staff_group_and_back(
         assert len(server.messages_to(NOUR)) == 12  # nothing new since the relayed answer
 
         # /close as a reply closes the ticket: the person is told, the group gets a receipt.
-        [closed] = await exchange(
-            server,
-            NOUR,
-            lambda: server.send_group_text(
-                STAFF_GROUP, LENA, "/close", reply_to=ticket.message_id
-            ),
-            1,
-        )
+        closed = await staff_replies(server, NOUR, LENA, "/close", ticket)
         assert closed.text == tr(
             bot,
             "ar",
@@ -212,14 +211,7 @@ async def test_handover_to_the_staff_group_and_back(
         assert receipt.text == tr(bot, "de", "Ticket #{number} is closed.", number=1)
 
         # A late answer to a closed ticket is not relayed; the group is told why.
-        [late] = await exchange(
-            server,
-            STAFF_GROUP,
-            lambda: server.send_group_text(
-                STAFF_GROUP, KIM, "Noch etwas?", reply_to=ticket.message_id
-            ),
-            1,
-        )
+        late = await staff_replies(server, STAFF_GROUP, KIM, "Noch etwas?", ticket)
         assert late.text == receipt.text
         assert len(server.messages_to(NOUR)) == 13
 
@@ -244,21 +236,9 @@ async def test_in_privacy_mode_the_bot_still_gets_the_replies_to_its_tickets(
         ticket = await open_ticket(server, bot, NOUR)
         chatter = server.send_group_text(STAFF_GROUP, LENA, "Guten Morgen zusammen!")
         assert chatter not in server.pending_update_ids()  # Telegram keeps it from the bot
-        [relayed] = await exchange(
-            server,
-            NOUR,
-            lambda: server.send_group_text(
-                STAFF_GROUP, KIM, STAFF_ANSWER, reply_to=ticket.message_id
-            ),
-            1,
-        )
+        relayed = await staff_replies(server, NOUR, KIM, STAFF_ANSWER, ticket)
         assert STAFF_ANSWER in (relayed.text or "") and "#1" in (relayed.text or "")
-        [closed] = await exchange(
-            server,
-            NOUR,
-            lambda: server.send_group_text(STAFF_GROUP, KIM, "/close", reply_to=ticket.message_id),
-            1,
-        )
+        closed = await staff_replies(server, NOUR, KIM, "/close", ticket)
         assert "#1" in (closed.text or "")
         receipt = last(await server.wait_for_messages(STAFF_GROUP, 2))
         assert receipt.text == tr(bot, "de", "Ticket #{number} is closed.", number=1)
@@ -273,14 +253,7 @@ async def test_close_with_the_bot_name_closes_the_ticket(
         await start_by_link(server, NOUR, "ar")
         ticket = await open_ticket(server, bot, NOUR)
         # Picking /close from the command menu in a group sends "/close@<bot>".
-        [closed] = await exchange(
-            server,
-            NOUR,
-            lambda: server.send_group_text(
-                STAFF_GROUP, KIM, "/close@wegweiser_test_bot", reply_to=ticket.message_id
-            ),
-            1,
-        )
+        closed = await staff_replies(server, NOUR, KIM, "/close@wegweiser_test_bot", ticket)
     assert closed.text == tr(
         bot,
         "ar",
@@ -323,14 +296,7 @@ async def test_a_429_on_handover_messages_is_waited_out(
         assert "#1" in (opened.text or ""), opened.text
         [ticket] = await server.wait_for_messages(STAFF_GROUP, 1)
         server.fail_next("sendMessage", 429, retry_after=1)
-        [relayed] = await exchange(
-            server,
-            NOUR,
-            lambda: server.send_group_text(
-                STAFF_GROUP, KIM, STAFF_ANSWER, reply_to=ticket.message_id
-            ),
-            1,
-        )
+        relayed = await staff_replies(server, NOUR, KIM, STAFF_ANSWER, ticket)
         assert STAFF_ANSWER in (relayed.text or "")
         assert len(server.messages_to(STAFF_GROUP)) == 1  # no "not delivered" notice
 

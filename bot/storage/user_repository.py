@@ -55,7 +55,7 @@ def _needs_touch(row: UserRow, chat_id: str, now: datetime) -> bool:
     """Whether the row must be written: the chat changed, it was unreachable, or seen long ago."""
     if row.chat_id != chat_id or not row.active:
         return True
-    return now - stored_utc(row.last_seen_at) >= _SEEN_PRECISION
+    return now - row.last_seen_at >= _SEEN_PRECISION  # read back aware (UtcDateTime)
 
 
 class UserRepository:

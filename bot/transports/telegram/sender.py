@@ -164,15 +164,10 @@ class TelegramSender:
                 return Delivery(Outcome.REJECTED, reason=f"400 {error.message}")
             except ChatMigrated as error:
                 return Delivery(Outcome.REJECTED, reason=f"chat migrated: {error.message}")
-            except TimedOut as error:
-                if unknown_on_timeout:
+            except (NetworkError, TelegramError) as error:
+                if isinstance(error, TimedOut) and unknown_on_timeout:
                     log.warning("telegram send to chat %s timed out: not resent", chat_id)
                     return Delivery(Outcome.UNKNOWN, reason=str(error))
-                if attempt == self._max_attempts:
-                    return Delivery(Outcome.FAILED, reason=str(error))
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 30.0)
-            except (NetworkError, TelegramError) as error:
                 log.warning(
                     "telegram send to chat %s failed (attempt %d): %s", chat_id, attempt, error
                 )
